@@ -9,6 +9,8 @@
  * - get() of a missing key returns Optional.empty() (a missing object is an answer, not an error);
  *   every other failure is a StorageException naming the key and the store.
  * - list() returns keys in lexical order.
+ * - Keys follow ObjectKey's rules (no empty, "." or ".." segment, none starting with '.'); any
+ *   other key is refused with a StorageException before the store is touched.
  */
 package io.pgbk.storage;
 

@@ -1,0 +1,242 @@
+/*
+ * WAL archiving into a repository: the logic behind archive_command (push) and restore_command
+ * (fetch), and the batch forms the asynchronous spools use.
+ *
+ * A push proves where a segment comes from before storing it: its long page header must name
+ * the repository's system, segment size and WAL block size, its page address must match its
+ * file name, and a complete segment must have the full size. The first segment pushed claims
+ * the repository for its cluster. History and backup-history files carry no header, so they are
+ * only accepted once a segment has established the cluster.
+ *
+ * Nothing archived is ever replaced: a second push of identical content succeeds (PostgreSQL
+ * retries archive_command whenever it did not see success), different content is refused and
+ * the stored object is left as it was.
+ *
+ * A fetch costs one GET, verifies the checksum while streaming, and publishes the destination
+ * file only once it is complete and durable.
+ */
+package io.pgbk.core.archive;
+
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealingInputStream;
+import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalSegmentHeader;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.error.PgbkException;
+import io.pgbk.storage.ObjectInfo;
+import io.pgbk.storage.local.AtomicFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class WalArchive {
+
+    private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
+
+    private final Repository repository;
+    private final Compression compression;
+    /** The cluster this instance has already matched against the repository: one check per process, not per file. */
+    private final AtomicReference<ClusterInfo> confirmed = new AtomicReference<>();
+
+    public WalArchive(Repository repository, Compression compression) {
+        this.repository = repository;
+        this.compression = compression;
+    }
+
+    /** Archives one file (archive_command's %p); throws a PgbkException when it must not or cannot. */
+    public PushResult push(Path walFile) {
+        Path fileName = walFile.getFileName();
+        WalFileName name = WalFileName.parse(fileName == null ? "" : fileName.toString());
+        String key = Repository.walKey(name);
+        SealingInputStream sealed;
+        try {
+            FileChannel channel = FileChannel.open(walFile, StandardOpenOption.READ);
+            try {
+                checkOrigin(name, channel);
+                sealed = new SealingInputStream(Channels.newInputStream(channel.position(0)), compression);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw readFailure(walFile, e);
+        }
+        String objectName = repository.objectName(key);
+        if (repository.putIfAbsent(key, sealed)) {
+            ContentDigest digest = sealed.digest().orElseThrow(() -> new IllegalStateException(
+                    "the store created " + objectName + " without reading all of it"));
+            log.info("archived {} as {} ({}, {})", name, objectName, compression, digest.describe());
+            return new PushResult(name, objectName, PushResult.Outcome.STORED, digest);
+        }
+        ContentDigest local = sealed.digest().orElseGet(() -> digestOf(walFile));
+        ContentDigest stored = repository.sealedDigest(key).orElseThrow(() -> new PgbkException(
+                "WAL file " + name + " vanished from " + repository.describe() + " while being archived: try again"));
+        if (!stored.equals(local)) {
+            throw new PgbkException("WAL file " + name + " is already archived with different content (stored: "
+                    + stored.describe() + "; " + walFile + ": " + local.describe() + "): not overwritten");
+        }
+        log.info("{} was already archived with the same content", name);
+        return new PushResult(name, objectName, PushResult.Outcome.ALREADY_ARCHIVED, stored);
+    }
+
+    /**
+     * Restores one archived file to destination (restore_command's %f and %p). Returns false when
+     * the repository does not have it, which is how recovery learns it reached the end of the archive.
+     */
+    public boolean fetch(String walName, Path destination) {
+        WalFileName name = WalFileName.parse(walName);
+        Optional<UnsealingInputStream> object = repository.get(Repository.walKey(name));
+        if (object.isEmpty()) {
+            log.debug("{} is not in {}", name, repository.describe());
+            return false;
+        }
+        try (UnsealingInputStream in = object.get(); AtomicFile file = AtomicFile.create(destination)) {
+            in.transferTo(file.out());
+            file.commit();
+        } catch (IOException e) {
+            throw new PgbkException("cannot write " + destination + ": " + reason(e), e);
+        }
+        log.debug("fetched {} to {}", name, destination);
+        return true;
+    }
+
+    /** Size and time of an archived file without reading it; empty when it is not archived. */
+    public Optional<ObjectInfo> stat(String walName) {
+        return repository.stat(Repository.walKey(WalFileName.parse(walName)));
+    }
+
+    /** Pushes files on at most jobs threads; one attempt per file, in the order given. */
+    public List<Attempt<PushResult>> pushAll(List<Path> walFiles, int jobs) {
+        return runAll(walFiles, jobs, "pgbk-wal-push-", file -> String.valueOf(file.getFileName()), this::push);
+    }
+
+    /** Fetches files into directory (each under its own name) on at most jobs threads; one attempt per name. */
+    public List<Attempt<Boolean>> fetchAll(List<String> walNames, Path directory, int jobs) {
+        return runAll(walNames, jobs, "pgbk-wal-fetch-", walName -> walName,
+                walName -> fetch(walName, directory.resolve(WalFileName.parse(walName).name())));
+    }
+
+    private void checkOrigin(WalFileName name, FileChannel channel) throws IOException {
+        if (!name.kind().hasSegmentHeader()) {
+            if (confirmed.get() == null) {
+                confirmed.set(repository.clusterInfo().orElseThrow(() -> new PgbkException("cannot archive " + name
+                        + ": " + repository.describe() + " holds no WAL segment yet, so which cluster it belongs "
+                        + "to is unknown; archive a segment first")));
+            }
+            return;
+        }
+        String source = "WAL file " + name;
+        ByteBuffer first = ByteBuffer.allocate(WalSegmentHeader.SIZE);
+        while (first.hasRemaining() && channel.read(first, first.position()) > 0) {
+            // a regular file returns short reads only at its end
+        }
+        WalSegmentHeader header = WalSegmentHeader.parse(first.flip(), source);
+        long size = channel.size();
+        long segmentSize = header.segmentSize().bytes();
+        if (name.kind() == WalFileName.Kind.SEGMENT ? size != segmentSize : size > segmentSize) {
+            throw new PgbkException(source + " has " + size + " bytes, but its header says segments have "
+                    + segmentSize + ": refusing an incomplete or damaged segment");
+        }
+        WalSegmentName segment = name.segment().orElseThrow();
+        if (!header.pageAddress().equals(segment.startLsn(header.segmentSize()))) {
+            throw new PgbkException(source + " starts with the page of " + header.pageAddress() + ", but its name means "
+                    + segment.startLsn(header.segmentSize()) + ": refusing a misnamed or recycled segment");
+        }
+        if (header.pageTimeline().compareTo(segment.timeline()) > 0) {
+            throw new PgbkException(source + " holds pages of timeline " + header.pageTimeline()
+                    + ", later than the timeline in its name");
+        }
+        ClusterInfo proven = ClusterInfo.of(header);
+        if (!proven.equals(confirmed.get())) {
+            repository.ensureCluster(proven, source);
+            confirmed.set(proven);
+        }
+    }
+
+    private static ContentDigest digestOf(Path walFile) {
+        try (InputStream in = Files.newInputStream(walFile)) {
+            return ContentDigest.of(in);
+        } catch (IOException e) {
+            throw readFailure(walFile, e);
+        }
+    }
+
+    private static PgbkException readFailure(Path walFile, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new PgbkException("WAL file " + walFile + " does not exist", e);
+        }
+        return new PgbkException("cannot read WAL file " + walFile + ": " + reason(e), e);
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static <I, R> List<Attempt<R>> runAll(List<I> items, int jobs, String threadPrefix,
+            Function<I, String> nameOf, Function<I, R> action) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1, not " + jobs);
+        }
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, items.size())), task -> {
+            Thread thread = new Thread(task, threadPrefix + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Attempt<R>>> futures = new ArrayList<>();
+            for (I item : items) {
+                futures.add(pool.submit(() -> {
+                    String name = nameOf.apply(item);
+                    try {
+                        return Attempt.succeeded(name, action.apply(item));
+                    } catch (PgbkException e) {
+                        log.debug("{} failed: {}", name, e.getMessage());
+                        return Attempt.<R>failed(name, e);
+                    }
+                }));
+            }
+            List<Attempt<R>> attempts = new ArrayList<>();
+            for (Future<Attempt<R>> future : futures) {
+                attempts.add(future.get());
+            }
+            return attempts;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while transferring WAL files", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException unexpected) {
+                throw unexpected;
+            }
+            throw new IllegalStateException("a WAL transfer failed unexpectedly", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.core.cluster.ClusterMember;
 import io.pgbk.testkit.etcd.EtcdServer;
-import io.pgbk.testkit.etcd.LoopbackDaemon;
+import io.pgbk.testkit.os.LoopbackDaemon;
 import io.pgbk.testkit.net.FreePorts;
 import io.pgbk.testkit.os.ExitTrigger;
 import io.pgbk.testkit.os.LogFile;

@@ -1,0 +1,37 @@
+/*
+ * What a WAL receiver is told by its configuration.
+ *   spool            the local directory where WAL becomes segment files
+ *   slot             the physical replication slot to stream through (recommended: without one
+ *                    the primary may recycle WAL the receiver has not stored)
+ *   createSlot       create the slot on a primary that lacks it (with RESERVE_WAL)
+ *   expectedSystem   the cluster's system identifier (from the repository); a server of another
+ *                    cluster is refused. Empty: the first server seen sets it for this run
+ *   applicationName  the name in pg_stat_replication and synchronous_standby_names
+ */
+package io.pgbk.receiver;
+
+import io.pgbk.core.wal.SystemIdentifier;
+import io.pgbk.receiver.replication.SlotName;
+import io.pgbk.receiver.stream.StreamSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+public record ReceiverSettings(Path spool, Optional<SlotName> slot, boolean createSlot,
+                               Optional<SystemIdentifier> expectedSystem, String applicationName,
+                               StreamSettings stream, Backoff backoff) {
+
+    public static ReceiverSettings of(Path spool, Optional<SlotName> slot, Optional<SystemIdentifier> expectedSystem) {
+        return new ReceiverSettings(spool, slot, true, expectedSystem, "pgbk", StreamSettings.DEFAULT,
+                Backoff.between(Duration.ofSeconds(1), Duration.ofSeconds(30)));
+    }
+
+    public ReceiverSettings withStream(StreamSettings settings) {
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, settings, backoff);
+    }
+
+    public ReceiverSettings withBackoff(Backoff retry) {
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, retry);
+    }
+}

@@ -1,0 +1,75 @@
+/*
+ * A look at the next message the server has sent, without consuming it.
+ *
+ * pgjdbc runs the replication stream as a COPY BOTH operation but gives no public way to wait for
+ * the next message with a time limit, nor to see a CopyDone coming: its copy reader consumes a
+ * CopyDone and then blocks for the server's next message, which the server only sends after our
+ * own CopyDone, so the end of a timeline would hang forever. A socket timeout is no way out
+ * either: pgjdbc abandons the copy operation when one fires inside its reader.
+ *
+ * So this class reaches pgjdbc's PGStream (the one reflective access in pgbk, checked once when
+ * a connection opens) and peeks at the type byte of the next message under a socket timeout. A
+ * peek that times out has consumed nothing and leaves the connection as it was.
+ */
+package io.pgbk.receiver.replication;
+
+import io.pgbk.error.PgbkException;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.PGStream;
+import org.postgresql.core.QueryExecutorBase;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.OptionalInt;
+
+public final class IncomingMessages {
+
+    /** The message type bytes the stream can meet (PostgreSQL protocol, backend messages). */
+    public static final int COPY_DONE = 'c';
+    public static final int COMMAND_COMPLETE = 'C';
+
+    private final PGStream stream;
+    private final int readTimeoutMillis;
+
+    private IncomingMessages(PGStream stream, int readTimeoutMillis) {
+        this.stream = stream;
+        this.readTimeoutMillis = readTimeoutMillis;
+    }
+
+    /**
+     * Attaches to the connection's stream. readTimeout bounds how long the body of a message may
+     * take to arrive once its first byte has: a server that stalls mid-message is a dead server.
+     */
+    public static IncomingMessages of(BaseConnection connection, Duration readTimeout) {
+        try {
+            Field field = QueryExecutorBase.class.getDeclaredField("pgStream");
+            field.setAccessible(true);
+            IncomingMessages messages = new IncomingMessages((PGStream) field.get(connection.getQueryExecutor()),
+                    Math.toIntExact(Math.max(1, readTimeout.toMillis())));
+            messages.stream.setNetworkTimeout(messages.readTimeoutMillis);
+            return messages;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("this pgjdbc version hides the PGStream that the WAL receiver needs", e);
+        } catch (IOException e) {
+            throw new PgbkException("replication connection failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The type of the next message once one has begun to arrive, or empty when none did within
+     * wait (at least a millisecond: a socket timeout of zero would mean forever).
+     */
+    public OptionalInt peek(Duration wait) throws IOException {
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, wait.toMillis()));
+        stream.setNetworkTimeout(millis);
+        try {
+            return OptionalInt.of(stream.peekChar());
+        } catch (SocketTimeoutException e) {
+            return OptionalInt.empty();
+        } finally {
+            stream.setNetworkTimeout(readTimeoutMillis);
+        }
+    }
+}

@@ -29,6 +29,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -118,6 +119,29 @@ public final class Repository {
             throw new PgbkException("cannot store " + objectName(key) + " in " + store.describe() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Stores a sealed object under key, replacing any object there (the backup lock's heartbeat). */
+    public void put(String key, SealingInputStream sealed) {
+        try (sealed) {
+            store.put(objectName(key), sealed);
+        } catch (IOException e) {
+            throw new PgbkException("cannot store " + objectName(key) + " in " + store.describe() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The objects whose key (relative to this area) starts with prefix, keys relative to this area, in order. */
+    public List<ObjectInfo> list(String prefix) {
+        String areaPrefix = clusterName + "/";
+        return store.list(areaPrefix + prefix).stream()
+                .map(info -> new ObjectInfo(info.key().substring(areaPrefix.length()), info.size(), info.lastModified()))
+                .toList();
+    }
+
+    /** Removes an object; a missing one is not an error. */
+    public void delete(String key) {
+        store.delete(objectName(key));
     }
 
     /** Opens an object for reading, verified as it is read; empty when it does not exist. */

@@ -1,0 +1,155 @@
+/*
+ * The one JDBC session a local-mode backup holds on the node it copies: a non-exclusive backup
+ * (pg_backup_start .. pg_backup_stop) belongs to its session and is aborted by PostgreSQL when
+ * the session ends, so the session stays open from start to stop and a crash of pgbk leaves the
+ * server clean.
+ *
+ * Server errors are turned into one line for the user. The case worth naming is a standby
+ * promoted during the backup: pg_backup_stop then fails ("the standby was promoted during online
+ * backup"), because the copy may mix files from before and after the promotion.
+ */
+package io.pgbk.core.backup;
+
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.SystemIdentifier;
+import io.pgbk.core.wal.TimelineId;
+import io.pgbk.error.PgbkException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+final class BackupSession implements AutoCloseable {
+
+    private static final Pattern START_TIMELINE = Pattern.compile("^START TIMELINE: (\\d+)$", Pattern.MULTILINE);
+
+    private final DatabaseEndpoint endpoint;
+    private final Connection connection;
+
+    private BackupSession(DatabaseEndpoint endpoint, Connection connection) {
+        this.endpoint = endpoint;
+        this.connection = connection;
+    }
+
+    static BackupSession open(DatabaseEndpoint endpoint) {
+        try {
+            Connection connection = endpoint.connect();
+            connection.setAutoCommit(true);
+            return new BackupSession(endpoint, connection);
+        } catch (SQLException e) {
+            throw new PgbkException("cannot connect to PostgreSQL at " + endpoint.describe() + ": "
+                    + firstLine(e), e);
+        }
+    }
+
+    ServerState inspect() {
+        return run("read the server's state", statement -> {
+            try (ResultSet row = statement.executeQuery("SELECT pg_is_in_recovery(), current_setting('server_version'),"
+                    + " current_setting('server_version_num')::int, current_setting('data_checksums'),"
+                    + " (SELECT system_identifier FROM pg_control_system()), current_setting('wal_log_hints')")) {
+                row.next();
+                return new ServerState(row.getBoolean(1), row.getString(2), row.getInt(3),
+                        SystemIdentifier.parse(row.getString(5)), "on".equals(row.getString(4)),
+                        "on".equals(row.getString(6)));
+            }
+        });
+    }
+
+    /** pg_backup_start with an immediate checkpoint (or, on a standby, the next restartpoint). */
+    Lsn start(String label) {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_backup_start(?, true)::text")) {
+            statement.setString(1, label);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return Lsn.parse(row.getString(1));
+            }
+        } catch (SQLException e) {
+            throw failure("start the backup", e);
+        }
+    }
+
+    BackupStop stop() {
+        return run("stop the backup", statement -> {
+            String lsn;
+            String label;
+            String map;
+            try (ResultSet row = statement.executeQuery(
+                    "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(wait_for_archive => false)")) {
+                row.next();
+                lsn = row.getString(1);
+                label = row.getString(2);
+                map = row.getString(3);
+            }
+            // a standby's stop point is its minimum recovery point, on that point's timeline
+            try (ResultSet row = statement.executeQuery("SELECT CASE WHEN pg_is_in_recovery()"
+                    + " THEN (SELECT min_recovery_end_timeline FROM pg_control_recovery())"
+                    + " ELSE (SELECT timeline_id FROM pg_control_checkpoint()) END")) {
+                row.next();
+                return new BackupStop(Lsn.parse(lsn), new TimelineId(row.getLong(1)), label, map == null ? "" : map);
+            }
+        });
+    }
+
+    /** The timeline the backup started on, as the label records it. */
+    static TimelineId startTimeline(String labelFile) {
+        Matcher matcher = START_TIMELINE.matcher(labelFile);
+        if (!matcher.find()) {
+            throw new PgbkException("the backup_label returned by pg_backup_stop has no START TIMELINE line");
+        }
+        return new TimelineId(Long.parseLong(matcher.group(1)));
+    }
+
+    /** Ends the current WAL segment, so that it is archived: on the primary only. */
+    void switchWal() {
+        run("switch WAL", statement -> {
+            try (ResultSet row = statement.executeQuery("SELECT pg_switch_wal()")) {
+                return row.next();
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // the server ends a backup whose session is gone; nothing else depends on this close
+        }
+    }
+
+    private <T> T run(String what, SqlWork<T> work) {
+        try (Statement statement = connection.createStatement()) {
+            return work.run(statement);
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    private PgbkException failure(String what, SQLException e) {
+        String message = firstLine(e);
+        if (message.contains("promoted during online backup")) {
+            return new PgbkException("the standby " + endpoint.describe() + " was promoted during the backup: "
+                    + "its files may mix both timelines, the backup is discarded; take a new one", e);
+        }
+        String state = e.getSQLState();
+        if (state != null && state.startsWith("08")) {
+            return new PgbkException("lost the connection to " + endpoint.describe() + " while trying to " + what
+                    + " (server stopped or unreachable?): " + message, e);
+        }
+        return new PgbkException("cannot " + what + " on " + endpoint.describe() + ": " + message, e);
+    }
+
+    private static String firstLine(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Statement statement) throws SQLException;
+    }
+}

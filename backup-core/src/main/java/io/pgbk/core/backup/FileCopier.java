@@ -1,0 +1,160 @@
+/*
+ * Copies one data directory entry into a tar part and describes it for the manifest. A file is
+ * read once, through one chain: fixed length (the size at open) -> page checksum verification
+ * (relation files, when the cluster has checksums) -> SHA-256 -> the tar entry.
+ *
+ * In an incremental backup:
+ *  - a relation file goes through ChangedPageFilter, which keeps the changed pages and yields the
+ *    page map. A tar header states the entry's size first, which is known only at the file's end,
+ *    so the pages wait in a temporary file (only changed pages: an incremental is small). Reading
+ *    them again from the data file instead would store other bytes than the SHA-256 describes
+ *    whenever a page changes between the reads, and restore checks that digest;
+ *  - only the main fork is selected by page LSN: PostgreSQL changes free space map pages without
+ *    WAL and clears visibility map bits without moving the map page's LSN, so an old LSN on
+ *    those pages proves nothing. They are handled like any other file;
+ *  - any other file whose size and modification time equal the parent's is not read: its entry
+ *    points at the parent's bytes (pgBackRest's rule without checksum-delta);
+ *  - a file the parent lacks is simply a relation file whose parent size is 0 (all pages kept)
+ *    or a file stored whole; a file the parent had and this backup lacks is not listed, so
+ *    restore does not create it.
+ *
+ * A page that fails its checksum is read once more before it is reported: the first read may
+ * have caught PostgreSQL writing it (a torn read of a page changed before the backup started is
+ * impossible, but the check is cheap and pgBackRest makes it too).
+ */
+package io.pgbk.core.backup;
+
+import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.manifest.FileData;
+import io.pgbk.core.manifest.ManifestFile;
+import io.pgbk.core.page.ChangedPageFilter;
+import io.pgbk.core.page.PageChecksumVerifier;
+import io.pgbk.core.page.PageHeader;
+import io.pgbk.core.page.PageMap;
+import io.pgbk.core.page.PageState;
+import io.pgbk.core.pgdata.EntryKind;
+import io.pgbk.core.pgdata.Fork;
+import io.pgbk.core.pgdata.PgdataEntry;
+import io.pgbk.core.pgdata.RelationFile;
+import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.wal.Lsn;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+final class FileCopier {
+
+    private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
+
+    private final Lsn startLsn;
+    private final boolean verifyChecksums;
+    private final BackupManifest parent;
+    private final BackupProgress progress;
+
+    /** parent is null for a full backup. */
+    FileCopier(Lsn startLsn, boolean verifyChecksums, BackupManifest parent, BackupProgress progress) {
+        this.startLsn = startLsn;
+        this.verifyChecksums = verifyChecksums;
+        this.parent = parent;
+        this.progress = progress;
+    }
+
+    /** The bytes copy() will add to the part for entry, as far as the scan knows: to choose its part. */
+    long expectedSize(PgdataEntry entry) {
+        return entry.kind() == EntryKind.FILE ? entry.size() : 0;
+    }
+
+    /** Copies entry into part; empty when the file vanished (PostgreSQL dropped it while the backup ran). */
+    Optional<ManifestFile> copy(PgdataEntry entry, TarPart part) throws IOException {
+        if (entry.kind() != EntryKind.FILE) {
+            return Optional.of(new ManifestFile(entry.path(), entry.kind(), entry.mode(), 0, entry.modified(), null,
+                    entry.linkTarget(), null, null, List.of()));
+        }
+        Optional<RelationFile> relation = entry.relation();
+        boolean byPage = parent != null && relation.filter(file -> file.fork() == Fork.MAIN).isPresent();
+        ManifestFile parentFile = parent == null ? null
+                : parent.file(entry.path()).filter(file -> file.kind() == EntryKind.FILE).orElse(null);
+        if (parentFile != null && !byPage && parentFile.size() == entry.size()
+                && parentFile.modified().equals(entry.modified())) {
+            progress.copied(entry.size());
+            return Optional.of(new ManifestFile(entry.path(), EntryKind.FILE, entry.mode(), parentFile.size(),
+                    entry.modified(), parentFile.sha256(), null, parentFile.data(), parentFile.pageMap(), List.of()));
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(entry.source());
+        } catch (NoSuchFileException e) {
+            log.debug("{} vanished before it was copied: dropped while the backup ran", entry.path());
+            return Optional.empty();
+        }
+        try (channel) {
+            long size = channel.size();
+            InputStream in = new FixedLengthInputStream(Channels.newInputStream(channel), size);
+            PageChecksumVerifier verifier = null;
+            if (verifyChecksums && relation.isPresent()) {
+                verifier = new PageChecksumVerifier(in, entry.path(), relation.get().firstBlockNumber(), startLsn);
+                in = verifier;
+            }
+            DigestInputStream digest = new DigestInputStream(in, ContentDigest.newSha256());
+            FileData data;
+            PageMap pageMap = null;
+            if (byPage) {
+                ChangedPageFilter filter = new ChangedPageFilter(digest, parent.startLsn(),
+                        parentFile == null ? 0 : parentFile.size());
+                Path pages = Files.createTempFile("pgbk-pages-", ".tmp");
+                try {
+                    try (OutputStream out = Files.newOutputStream(pages)) {
+                        filter.transferTo(out);
+                    }
+                    pageMap = filter.pageMap();
+                    try (InputStream stored = Files.newInputStream(pages)) {
+                        data = part.add(entry.path(), entry.mode().bits(), entry.modified(), pageMap.storedSize(),
+                                stored);
+                    }
+                } finally {
+                    Files.deleteIfExists(pages);
+                }
+            } else {
+                data = part.add(entry.path(), entry.mode().bits(), entry.modified(), size, digest);
+            }
+            progress.copied(size);
+            List<Integer> corrupt = verifier == null ? List.of() : recheck(verifier, channel);
+            if (!corrupt.isEmpty()) {
+                log.warn("page checksum failure in {}: blocks {}", entry.path(), corrupt);
+            }
+            return Optional.of(new ManifestFile(entry.path(), EntryKind.FILE, entry.mode(), size, entry.modified(),
+                    HexFormat.of().formatHex(digest.getMessageDigest().digest()), null, data, pageMap, corrupt));
+        }
+    }
+
+    /** The blocks that fail their checksum on a second read as well. */
+    private static List<Integer> recheck(PageChecksumVerifier verifier, FileChannel channel) throws IOException {
+        List<Integer> corrupt = new ArrayList<>();
+        byte[] page = new byte[PageHeader.PAGE_SIZE];
+        for (int block : verifier.result().corruptBlocks()) {
+            ByteBuffer buffer = ByteBuffer.wrap(page);
+            long offset = (long) block * PageHeader.PAGE_SIZE;
+            while (buffer.hasRemaining() && channel.read(buffer, offset + buffer.position()) > 0) {
+                // read the whole page again
+            }
+            // a page that is gone now was truncated away: WAL replay removes it, nothing to report
+            if (!buffer.hasRemaining() && verifier.check(page, 0, block) == PageState.CORRUPT) {
+                corrupt.add(block);
+            }
+        }
+        return corrupt;
+    }
+}

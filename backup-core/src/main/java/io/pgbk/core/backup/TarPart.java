@@ -1,0 +1,142 @@
+/*
+ * One part of a backup being written: a tar stream of file entries, sealed (compressed,
+ * checksummed) and uploaded while it is written. The tar is pushed into a bounded pipe by the
+ * worker that reads files, and an upload thread pulls the sealed object from the pipe's other
+ * end into the store, so a part of any size costs the pipe's buffer and a codec's working
+ * memory, never the part itself.
+ *
+ * The tar uses 512-byte blocks, so every header is on its way to the store when its entry's
+ * content starts: the byte count at that moment is the content's offset in the tar stream, which
+ * the manifest records. An aborted part closes the pipe from the reading side, which fails the
+ * upload: the store keeps nothing of it (ObjectStore's contract for a failed put).
+ */
+package io.pgbk.core.backup;
+
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.manifest.BackupId;
+import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.manifest.FileData;
+import io.pgbk.core.manifest.PartInfo;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealingInputStream;
+import io.pgbk.core.stream.CountingOutputStream;
+import io.pgbk.error.PgbkException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+final class TarPart {
+
+    private static final int PIPE_SIZE = 1024 * 1024;
+
+    private final Repository repository;
+    private final BackupId backup;
+    private final int number;
+    private final PipedInputStream pipeIn;
+    private final CountingOutputStream counter;
+    private final TarArchiveOutputStream tar;
+    private final Future<ContentDigest> upload;
+    private int entries;
+
+    TarPart(Repository repository, BackupId backup, int number, Compression compression, ExecutorService uploads)
+            throws IOException {
+        this.repository = repository;
+        this.backup = backup;
+        this.number = number;
+        this.pipeIn = new PipedInputStream(PIPE_SIZE);
+        PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
+        String key = BackupManifest.partKey(backup, number);
+        this.upload = uploads.submit(() -> {
+            SealingInputStream sealed = new SealingInputStream(pipeIn, compression);
+            if (!repository.putIfAbsent(key, sealed)) {
+                throw new PgbkException("part " + repository.objectName(key) + " exists already: another backup "
+                        + "is writing backup " + backup);
+            }
+            return sealed.digest().orElseThrow();
+        });
+        this.counter = new CountingOutputStream(pipeOut);
+        this.tar = new TarArchiveOutputStream(counter, TarConstants.DEFAULT_RCDSIZE);
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    }
+
+    /** Tar bytes written so far. */
+    long size() {
+        return counter.count();
+    }
+
+    boolean isEmpty() {
+        return entries == 0;
+    }
+
+    /** Writes one entry of exactly length bytes read from content; returns where its content lies. */
+    FileData add(String path, int mode, Instant modified, long length, InputStream content) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(path, true);
+        entry.setSize(length);
+        entry.setMode(mode);
+        entry.setModTime(Date.from(modified));
+        try {
+            tar.putArchiveEntry(entry);
+            long offset = counter.count();
+            long copied = content.transferTo(tar);
+            if (copied != length) {
+                throw new IllegalStateException(path + ": " + copied + " bytes copied, " + length + " declared");
+            }
+            tar.closeArchiveEntry();
+            entries++;
+            return new FileData(backup, number, offset, length);
+        } catch (IOException e) {
+            if (upload.isDone()) {
+                awaitUpload(); // the pipe broke because the upload failed: report why it did
+            }
+            throw e;
+        }
+    }
+
+    /** Ends the tar, waits for the upload and returns what the repository now holds. */
+    PartInfo finish() throws IOException {
+        tar.finish();
+        tar.close();
+        long tarSize = counter.count();
+        ContentDigest digest = awaitUpload();
+        String key = BackupManifest.partKey(backup, number);
+        long stored = repository.stat(key).orElseThrow(() -> new PgbkException("part " + repository.objectName(key)
+                + " vanished right after it was stored")).size();
+        return new PartInfo(number, tarSize, stored, digest.sha256());
+    }
+
+    /** Gives up the part: the upload fails and stores nothing. */
+    void abort() {
+        try {
+            pipeIn.close();
+        } catch (IOException e) {
+            // closing the reading end of a pipe does no IO
+        }
+        upload.cancel(true);
+    }
+
+    private ContentDigest awaitUpload() {
+        try {
+            return upload.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while storing part " + number + " of backup " + backup, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof PgbkException pgbk) {
+                throw pgbk;
+            }
+            throw new PgbkException("cannot store part " + number + " of backup " + backup + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}

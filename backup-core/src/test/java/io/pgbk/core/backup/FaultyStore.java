@@ -1,0 +1,72 @@
+package io.pgbk.core.backup;
+
+import io.pgbk.storage.ObjectInfo;
+import io.pgbk.storage.ObjectStore;
+import io.pgbk.storage.StorageException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** A real store with a hook run before each write: to fail one, or to act on the cluster at that moment. */
+final class FaultyStore implements ObjectStore {
+
+    private final ObjectStore store;
+    private final Consumer<String> beforePut;
+
+    FaultyStore(ObjectStore store, Consumer<String> beforePut) {
+        this.store = store;
+        this.beforePut = beforePut;
+    }
+
+    @Override
+    public void put(String key, InputStream content) {
+        beforePut.accept(key);
+        store.put(key, content);
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, InputStream content) {
+        beforePut.accept(key);
+        return store.putIfAbsent(key, content);
+    }
+
+    @Override
+    public Optional<InputStream> get(String key) {
+        return store.get(key);
+    }
+
+    @Override
+    public Optional<InputStream> getRange(String key, long offset, long length) {
+        return store.getRange(key, offset, length);
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) {
+        return store.stat(key);
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) {
+        return store.list(prefix);
+    }
+
+    @Override
+    public void delete(String key) {
+        store.delete(key);
+    }
+
+    @Override
+    public String describe() {
+        return store.describe();
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    static StorageException full(String key) {
+        return new StorageException("cannot store " + key + ": No space left on device");
+    }
+}

@@ -1,0 +1,46 @@
+package io.pgbk.core.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgbk.error.PgbkException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ManifestJsonTest {
+
+    private final ManifestJson json = new ManifestJson();
+
+    @Test
+    void roundTripsEveryField() {
+        BackupManifest manifest = SampleManifests.incremental();
+
+        BackupManifest read = json.read(new ByteArrayInputStream(json.write(manifest)), "main/backups/x/backup.json");
+
+        assertThat(read).usingRecursiveComparison().isEqualTo(manifest);
+        assertThat(read.file("base/5/16384")).get().satisfies(file -> assertThat(file.isPartial()).isTrue());
+        assertThat(read.duration().toSeconds()).isEqualTo(90);
+        assertThat(read.dataSize()).isEqualTo(24579);
+        assertThat(read.filesWithCorruptPages()).extracting(ManifestFile::path).containsExactly("base/5/16384");
+    }
+
+    @Test
+    void writesValuesInTheirPostgresqlForms() {
+        String text = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8);
+
+        assertThat(text).contains("\"startLsn\" : \"0/3000028\"", "\"mode\" : \"0600\"", "\"pageMap\" : \"24576:2\"",
+                "\"systemIdentifier\" : \"7312345678901234567\"", "\"type\" : \"incr\"",
+                "\"startTime\" : \"2026-11-29T02:15:00Z\"", "\"startTimeline\" : \"1\"");
+    }
+
+    @Test
+    void refusesANewerFormatAndDamage() {
+        String newer = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8)
+                .replace("\"formatVersion\" : 1", "\"formatVersion\" : 2");
+        assertThatThrownBy(() -> json.read(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))
+                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 2, newer than this pgbk (1)");
+        assertThatThrownBy(() -> json.read(new ByteArrayInputStream("{\"id\": 3".getBytes(StandardCharsets.UTF_8)), "m"))
+                .isInstanceOf(PgbkException.class).hasMessageStartingWith("object m is not a valid backup manifest");
+    }
+}

@@ -1,0 +1,479 @@
+/*
+ * Restore: a backup chain and its WAL made into a data directory ready for point-in-time
+ * recovery.
+ *
+ * Everything that can be checked is checked before the directory is touched, each failure one
+ * message: the backup (chosen by id or by the target), its chain of parents, that the target
+ * does not lie before the backup's end, every WAL segment from the backup's start to its end,
+ * no server running on the directory, the directory empty (unless --delta/--force) and, for a
+ * delta, of the same cluster.
+ *
+ * Then: stale entries are removed (delta, force), directories and tablespace links laid out,
+ * files restored in parallel (one task per part, streaming it front to back and writing each
+ * file it holds, so memory stays at a few buffers per worker; one task per incremental file,
+ * laid over its parent's copy), pg_wal and the directories a backup leaves empty recreated,
+ * backup_label, tablespace_map and the recovery settings written, ownership given to the OS user
+ * that will run PostgreSQL, and every directory fsynced. Each file is written to a temporary
+ * name, fsynced, verified against the manifest's SHA-256 and renamed. A restore into an empty
+ * directory that fails removes what it wrote, leaving the directory as it found it.
+ */
+package io.pgbk.core.restore;
+
+import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.manifest.ManifestFile;
+import io.pgbk.core.manifest.TablespaceInfo;
+import io.pgbk.core.pgdata.EntryKind;
+import io.pgbk.core.recovery.RecoveryConfiguration;
+import io.pgbk.core.recovery.RecoveryTarget;
+import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.error.PgbkException;
+import io.pgbk.storage.local.AtomicFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class RestoreEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(RestoreEngine.class);
+    /** Directories PostgreSQL needs whose content no backup holds (PgdataScanner leaves them out). */
+    private static final List<String> RECREATED_DIRECTORIES = List.of("pg_wal", "pg_wal/archive_status",
+            "pg_tblspc", "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots",
+            "pg_subtrans");
+    private static final String BACKUP_LABEL = "backup_label";
+    private static final String TABLESPACE_MAP = "tablespace_map";
+    private static final String TABLESPACES = "pg_tblspc/";
+    private static final Set<String> WRITTEN_BY_RESTORE = Set.of(BACKUP_LABEL, TABLESPACE_MAP,
+            RecoveryConfiguration.RECOVERY_SIGNAL, RecoveryConfiguration.AUTO_CONF);
+
+    private final Repository repository;
+    private final Clock clock;
+
+    public RestoreEngine(Repository repository, Clock clock) {
+        this.repository = repository;
+        this.clock = clock;
+    }
+
+    /**
+     * Restores into request.dataDirectory().
+     *
+     * @param backups every backup of the cluster (the catalog): the choice and the parents come from it
+     */
+    public RestoreResult restore(RestoreRequest request, List<BackupManifest> backups) {
+        Instant started = clock.instant();
+        RecoveryTarget target = request.recovery().plan().target();
+        BackupChoice choice = BackupChoice.choose(backups, request.backup(), target);
+        BackupManifest backup = choice.backup();
+        log.info("restoring {}", choice.reason());
+        BackupChain chain = BackupChain.resolve(backup, backups);
+        requireTargetAfterEnd(backup, target);
+        ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException(
+                repository.describe() + " holds no WAL: a backup cannot be recovered without it"));
+        RequiredWal.of(backup, cluster.walSegmentSize()).check(new WalArchive(repository, Compression.NONE),
+                backup.id().toString());
+        TargetDirectory directory = new TargetDirectory(request.dataDirectory());
+        directory.requireNoServer();
+        directory.requireEmptyUnless(request.mode() != RestoreMode.EMPTY_ONLY);
+        if (request.mode() == RestoreMode.DELTA) {
+            directory.requireSameCluster(backup.systemIdentifier());
+        }
+        Map<Long, Path> locations = tablespaceLocations(backup, request.tablespaceMap());
+        if (request.mode() == RestoreMode.EMPTY_ONLY) {
+            locations.values().forEach(location -> new TargetDirectory(location).requireEmptyUnless(false));
+        }
+        FileOwner owner = FileOwner.decide(request.owner(), directory.path(), FileOwner.runningAsRoot());
+
+        boolean existed = directory.exists();
+        Set<Path> existingLocations = locations.values().stream().filter(Files::exists).collect(Collectors.toSet());
+        try {
+            Counts counts = write(request, chain, directory.path(), locations, owner);
+            Duration duration = Duration.between(started, clock.instant());
+            log.info("restored backup {} into {}: {} files written ({} bytes), {} kept, {} removed", backup.id(),
+                    directory.path(), counts.written, counts.bytes, counts.kept, counts.removed);
+            return new RestoreResult(choice, directory.path(), counts.written.get(), counts.bytes.get(),
+                    counts.kept.get(), counts.removed.get(), owner.name(), duration);
+        } catch (IOException e) {
+            undo(request.mode(), directory.path(), existed, locations, existingLocations);
+            throw new PgbkException("cannot restore into " + directory.path() + ": " + reason(e), e);
+        } catch (RuntimeException e) {
+            undo(request.mode(), directory.path(), existed, locations, existingLocations);
+            throw e;
+        }
+    }
+
+    private record Counts(AtomicLong written, AtomicLong bytes, AtomicLong kept, AtomicLong removed) {
+        Counts() {
+            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
+        }
+    }
+
+    private Counts write(RestoreRequest request, BackupChain chain, Path root, Map<Long, Path> locations,
+            FileOwner owner) throws IOException {
+        BackupManifest backup = chain.head();
+        Counts counts = new Counts();
+        if (request.mode() != RestoreMode.EMPTY_ONLY) {
+            removeStale(root, backup, locations, request.mode() == RestoreMode.FORCE, counts);
+        }
+        Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        layOut(root, backup, locations);
+        restoreFiles(request, chain, root, counts);
+        for (String name : RECREATED_DIRECTORIES) {
+            Path path = root.resolve(name);
+            if (!Files.isDirectory(path)) {
+                Files.createDirectories(path);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+            }
+        }
+        writeText(root.resolve(BACKUP_LABEL), backup.backupLabel());
+        String tablespaceMap = relocatedTablespaceMap(backup, locations);
+        if (!tablespaceMap.isEmpty()) {
+            writeText(root.resolve(TABLESPACE_MAP), tablespaceMap);
+        } else if (Files.deleteIfExists(root.resolve(TABLESPACE_MAP))) {
+            AtomicFile.fsyncDirectory(root); // left by an earlier restore: PostgreSQL would make its links
+        }
+        request.recovery().writeTo(root);
+        owner.apply(root);
+        for (Path location : locations.values()) {
+            owner.apply(location);
+        }
+        fsyncDirectories(root);
+        for (Path location : locations.values()) {
+            fsyncDirectories(location);
+        }
+        return counts;
+    }
+
+    private static void requireTargetAfterEnd(BackupManifest backup, RecoveryTarget target) {
+        if (target instanceof RecoveryTarget.AtTime time && time.time().instant().isBefore(backup.stopTime())) {
+            throw new PgbkException("target " + target.describe() + " is before the end of backup " + backup.id()
+                    + " (" + backup.stopTime() + "): a backup can only be recovered to a point after it ended");
+        }
+        if (target instanceof RecoveryTarget.AtLsn lsn && lsn.lsn().compareTo(backup.stopLsn()) < 0) {
+            throw new PgbkException("target " + target.describe() + " is before the end of backup " + backup.id()
+                    + " (LSN " + backup.stopLsn() + "): a backup can only be recovered to a point after it ended");
+        }
+    }
+
+    private static Map<Long, Path> tablespaceLocations(BackupManifest backup, Map<Long, Path> relocations) {
+        Map<Long, Path> locations = new LinkedHashMap<>();
+        for (TablespaceInfo tablespace : backup.tablespaces()) {
+            locations.put(tablespace.oid(), relocations.getOrDefault(tablespace.oid(), Path.of(tablespace.location())));
+        }
+        for (Long oid : relocations.keySet()) {
+            if (!locations.containsKey(oid)) {
+                throw new PgbkException("--tablespace-map names tablespace " + oid + ", which backup " + backup.id()
+                        + " does not have" + (locations.isEmpty() ? " (it has none)" : " (it has " + locations.keySet() + ")"));
+            }
+        }
+        return locations;
+    }
+
+    /** Directories and tablespace links, parents before children. */
+    private static void layOut(Path root, BackupManifest backup, Map<Long, Path> locations) throws IOException {
+        List<ManifestFile> entries = backup.files().stream()
+                .filter(entry -> entry.kind() != EntryKind.FILE)
+                .sorted(Comparator.comparing(ManifestFile::path))
+                .toList();
+        for (ManifestFile entry : entries) {
+            Path path = inside(root, entry.path());
+            if (entry.kind() == EntryKind.DIRECTORY) {
+                Files.createDirectories(path);
+                Files.setPosixFilePermissions(path, entry.mode().permissions());
+            } else {
+                Path location = locations.getOrDefault(tablespaceOid(entry.path()), Path.of(entry.linkTarget()));
+                Files.createDirectories(location);
+                Files.setPosixFilePermissions(location, PosixFilePermissions.fromString("rwx------"));
+                Files.createDirectories(path.getParent());
+                Files.deleteIfExists(path);
+                Files.createSymbolicLink(path, location);
+            }
+        }
+    }
+
+    private void restoreFiles(RestoreRequest request, BackupChain chain, Path root, Counts counts) throws IOException {
+        ChainContent content = new ChainContent(repository, chain);
+        boolean delta = request.mode() == RestoreMode.DELTA;
+        Map<String, List<ManifestFile>> byPart = new LinkedHashMap<>();
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (ManifestFile entry : chain.head().files()) {
+            if (entry.kind() != EntryKind.FILE) {
+                continue;
+            }
+            if (entry.isPartial()) {
+                tasks.add(() -> {
+                    RestoredFile file = new RestoredFile(entry, inside(root, entry.path()));
+                    if (delta && file.matchesExisting()) {
+                        file.applyMetadata();
+                        counts.kept.incrementAndGet();
+                        return null;
+                    }
+                    try (InputStream in = content.open(0, entry)) {
+                        counts.bytes.addAndGet(file.write(in, "backup " + chain.head().id()));
+                    }
+                    counts.written.incrementAndGet();
+                    return null;
+                });
+            } else {
+                byPart.computeIfAbsent(entry.data().partKey(), key -> new ArrayList<>()).add(entry);
+            }
+        }
+        byPart.forEach((partKey, files) -> tasks.add(() -> {
+            extractPart(content, partKey, files, root, delta, counts);
+            return null;
+        }));
+        runAll(tasks, request.jobs());
+    }
+
+    /** Streams one part front to back, writing the files it holds that are needed. */
+    private void extractPart(ChainContent content, String partKey, List<ManifestFile> files, Path root, boolean delta,
+            Counts counts) throws IOException {
+        List<RestoredFile> needed = new ArrayList<>();
+        for (ManifestFile entry : files.stream().sorted(Comparator.comparingLong(e -> e.data().offset())).toList()) {
+            RestoredFile file = new RestoredFile(entry, inside(root, entry.path()));
+            if (delta && file.matchesExisting()) {
+                file.applyMetadata();
+                counts.kept.incrementAndGet();
+            } else {
+                needed.add(file);
+            }
+        }
+        if (needed.isEmpty()) {
+            return;
+        }
+        String objectName = repository.objectName(partKey);
+        try (UnsealingInputStream part = content.part(partKey)) {
+            long position = 0;
+            for (RestoredFile file : needed) {
+                part.skipNBytes(file.entry().data().offset() - position);
+                counts.bytes.addAndGet(file.write(new SliceInputStream(part, file.entry().data().length()), objectName));
+                counts.written.incrementAndGet();
+                position = file.entry().data().offset() + file.entry().data().length();
+            }
+            part.transferTo(OutputStream.nullOutputStream()); // to its end, where the seal's checksum is verified
+        }
+    }
+
+    private static void runAll(List<Callable<Void>> tasks, int jobs) throws IOException {
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, tasks.size())), task -> {
+            Thread thread = new Thread(task, "pgbk-restore-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Void>> futures = tasks.stream().map(pool::submit).toList();
+            for (Future<Void> future : futures) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while restoring", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("a restore task failed unexpectedly", cause);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Removes what the backup will not put back: with force everything, with delta every entry
+     * the manifest does not list or lists as another kind (files that match are kept later).
+     */
+    private static void removeStale(Path root, BackupManifest backup, Map<Long, Path> locations, boolean everything,
+            Counts counts) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        Map<String, EntryKind> expected = new HashMap<>();
+        if (!everything) {
+            backup.files().forEach(entry -> expected.put(entry.path(), entry.kind()));
+            RECREATED_DIRECTORIES.forEach(name -> expected.put(name, EntryKind.DIRECTORY));
+            WRITTEN_BY_RESTORE.forEach(name -> expected.putIfAbsent(name, EntryKind.FILE));
+        }
+        removeStale(root, root, "", expected, counts);
+        for (Map.Entry<Long, Path> location : locations.entrySet()) {
+            if (Files.isDirectory(location.getValue())) {
+                removeStale(location.getValue(), location.getValue(), TABLESPACES + location.getKey() + "/", expected,
+                        counts);
+            }
+        }
+    }
+
+    private static void removeStale(Path top, Path directory, String prefix, Map<String, EntryKind> expected,
+            Counts counts) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path path : entries) {
+                String relative = prefix + top.relativize(path).toString();
+                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                EntryKind kind = attributes.isDirectory() ? EntryKind.DIRECTORY
+                        : attributes.isSymbolicLink() ? EntryKind.SYMLINK : EntryKind.FILE;
+                if (kind == expected.get(relative)) {
+                    if (kind == EntryKind.DIRECTORY) {
+                        removeStale(top, path, prefix, expected, counts);
+                    }
+                    continue;
+                }
+                deleteTree(path);
+                counts.removed.incrementAndGet();
+            }
+        }
+    }
+
+    private static void deleteTree(Path path) throws IOException {
+        if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(path);
+            return;
+        }
+        Files.walkFileTree(path, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** After a failed restore into an empty directory: the directory as it was found. */
+    private static void undo(RestoreMode mode, Path root, boolean existed, Map<Long, Path> locations,
+            Set<Path> existingLocations) {
+        if (mode != RestoreMode.EMPTY_ONLY) {
+            return;
+        }
+        try {
+            clear(root, existed);
+            for (Path location : locations.values()) {
+                clear(location, existingLocations.contains(location));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("could not remove the partial restore in {}: {}", root, e.getMessage());
+        }
+    }
+
+    private static void clear(Path directory, boolean keep) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!keep) {
+            deleteTree(directory);
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                deleteTree(entry);
+            }
+        }
+    }
+
+    private static String relocatedTablespaceMap(BackupManifest backup, Map<Long, Path> locations) {
+        if (backup.tablespaceMap() == null || backup.tablespaceMap().isEmpty()) {
+            return "";
+        }
+        return locations.entrySet().stream().map(entry -> entry.getKey() + " " + entry.getValue() + "\n")
+                .collect(Collectors.joining());
+    }
+
+    private static void writeText(Path file, String content) throws IOException {
+        try (AtomicFile atomic = AtomicFile.create(file)) {
+            atomic.out().write(content.getBytes(StandardCharsets.UTF_8));
+            atomic.commit();
+        }
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static void fsyncDirectories(Path root) throws IOException {
+        Set<Path> directories = new HashSet<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+                directories.add(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        for (Path directory : directories) {
+            AtomicFile.fsyncDirectory(directory);
+        }
+    }
+
+    private static long tablespaceOid(String linkPath) {
+        String name = linkPath.substring(linkPath.lastIndexOf('/') + 1);
+        if (!linkPath.startsWith(TABLESPACES) || !name.matches("[0-9]{1,10}")) {
+            throw new PgbkException("the backup holds a link " + linkPath + " outside pg_tblspc: its manifest is damaged");
+        }
+        return Long.parseLong(name);
+    }
+
+    /** "permission denied: /path" rather than an exception's class name. */
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + ": " + fs.getFile();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** A manifest path as a path under root; a path that would leave it is refused. */
+    private static Path inside(Path root, String relative) {
+        Path path = root.resolve(relative).normalize();
+        if (!path.startsWith(root) || path.equals(root)) {
+            throw new PgbkException("the backup holds an entry '" + relative + "' outside the data directory: "
+                    + "its manifest is damaged");
+        }
+        return path;
+    }
+}

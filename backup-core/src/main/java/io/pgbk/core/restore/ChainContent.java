@@ -8,6 +8,7 @@
  */
 package io.pgbk.core.restore;
 
+import io.pgbk.storage.io.BoundedInputStream;
 import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.ManifestFile;
 import io.pgbk.core.page.ChangedPageOverlay;
@@ -44,7 +45,7 @@ record ChainContent(Repository repository, BackupChain chain) {
         UnsealingInputStream part = part(data.partKey());
         try {
             part.skipNBytes(data.offset());
-            return SliceInputStream.owning(part, data.length());
+            return new BoundedInputStream(part, data.length());
         } catch (IOException | RuntimeException e) {
             part.close();
             throw new PgbkException("cannot read " + path + " from " + repository.objectName(data.partKey()) + ": "

@@ -19,6 +19,7 @@
  */
 package io.pgbk.core.restore;
 
+import io.pgbk.storage.io.BoundedInputStream;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupManifest;
@@ -282,7 +283,7 @@ public final class RestoreEngine {
             long position = 0;
             for (RestoredFile file : needed) {
                 part.skipNBytes(file.entry().data().offset() - position);
-                counts.bytes.addAndGet(file.write(new SliceInputStream(part, file.entry().data().length()), objectName));
+                counts.bytes.addAndGet(file.write(BoundedInputStream.leavingSourceOpen(part, file.entry().data().length()), objectName));
                 counts.written.incrementAndGet();
                 position = file.entry().data().offset() + file.entry().data().length();
             }

@@ -14,6 +14,7 @@
  */
 package io.pgbk.storage.local;
 
+import io.pgbk.storage.io.BoundedInputStream;
 import io.pgbk.storage.ObjectInfo;
 import io.pgbk.storage.ObjectKey;
 import io.pgbk.storage.ObjectStore;
@@ -111,7 +112,7 @@ public final class LocalObjectStore implements ObjectStore {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
             try {
                 channel.position(offset);
-                return Optional.of(new LimitedInputStream(Channels.newInputStream(channel), length));
+                return Optional.of(new BoundedInputStream(Channels.newInputStream(channel), length));
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;

@@ -1,34 +1,33 @@
 /*
- * One file's bytes inside a part's tar stream: the backup manifest locates a file by offset and
- * length in the uncompressed stream, and the part is read front to back, so a slice ends after
- * length bytes without reading past it, and leaves the part open for the next file unless it
- * owns it.
+ * A window of a stream: at most limit bytes of it, then end of stream. Reading a range of a file
+ * is a positioned channel seen through this window; restoring one file of a backup part is the
+ * part's tar stream seen through a window as long as the file, which must leave the part open
+ * for the files after it.
  */
-package io.pgbk.core.restore;
+package io.pgbk.storage.io;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-final class SliceInputStream extends FilterInputStream {
-
-    private final boolean ownsSource;
+public final class BoundedInputStream extends FilterInputStream {
+    private final boolean closesSource;
     private long remaining;
 
-    /** A slice of a part that other slices follow: closing it leaves the part open. */
-    SliceInputStream(InputStream in, long length) {
-        this(in, length, false);
+    /** A window that closes the source when it is closed. */
+    public BoundedInputStream(InputStream in, long limit) {
+        this(in, limit, true);
     }
 
-    private SliceInputStream(InputStream in, long length, boolean ownsSource) {
+    private BoundedInputStream(InputStream in, long limit, boolean closesSource) {
         super(in);
-        this.remaining = length;
-        this.ownsSource = ownsSource;
+        this.remaining = limit;
+        this.closesSource = closesSource;
     }
 
-    /** The only slice read from this stream: closing it closes the stream. */
-    static SliceInputStream owning(InputStream in, long length) {
-        return new SliceInputStream(in, length, true);
+    /** A window that other windows on the same source follow: closing it leaves the source open. */
+    public static BoundedInputStream leavingSourceOpen(InputStream in, long limit) {
+        return new BoundedInputStream(in, limit, false);
     }
 
     @Override
@@ -46,7 +45,7 @@ final class SliceInputStream extends FilterInputStream {
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         if (remaining <= 0) {
-            return -1;
+            return length == 0 ? 0 : -1;
         }
         int n = in.read(buffer, offset, (int) Math.min(length, remaining));
         if (n > 0) {
@@ -69,7 +68,7 @@ final class SliceInputStream extends FilterInputStream {
 
     @Override
     public void close() throws IOException {
-        if (ownsSource) {
+        if (closesSource) {
             in.close();
         }
     }

@@ -21,10 +21,14 @@ import io.pgbk.cli.command.CommandContext;
 import io.pgbk.cli.command.ExitStatus;
 import io.pgbk.cli.command.PgbkCommand;
 import io.pgbk.cli.command.backup.BackupCommand;
+import io.pgbk.cli.command.check.CheckCommand;
 import io.pgbk.cli.command.config.ConfigCommand;
+import io.pgbk.cli.command.expire.ExpireCommand;
 import io.pgbk.cli.command.list.ListCommand;
+import io.pgbk.cli.command.receivewal.ReceiveWalCommand;
 import io.pgbk.cli.command.restore.RestoreCommand;
 import io.pgbk.cli.command.show.ShowCommand;
+import io.pgbk.cli.command.verify.VerifyCommand;
 import io.pgbk.cli.command.walfetch.WalFetchCommand;
 import io.pgbk.cli.command.walpush.WalPushCommand;
 import io.pgbk.cli.config.Configuration;
@@ -57,7 +61,7 @@ import java.util.stream.Stream;
         description = "PostgreSQL backup and point-in-time recovery.%n"
                 + "Settings come from a YAML config file, PGBK_* environment variables and flags; a flag wins "
                 + "over the environment, which wins over the file. Run 'pgbk config' to see them.",
-        subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, WalPushCommand.class, WalFetchCommand.class, RestoreCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, WalPushCommand.class, WalFetchCommand.class, RestoreCommand.class, ReceiveWalCommand.class, VerifyCommand.class, CheckCommand.class, ExpireCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         footerHeading = "%nExit status:%n",
         footer = {"  0  success",

@@ -7,6 +7,9 @@
  *   expectedSystem   the cluster's system identifier (from the repository); a server of another
  *                    cluster is refused. Empty: the first server seen sets it for this run
  *   applicationName  the name in pg_stat_replication and synchronous_standby_names
+ *   primaryOnly      refuse a server in recovery: right when a DCS names "the primary" (a node
+ *                    named there that is still or again a standby must not be followed), wrong
+ *                    for an operator who deliberately points --db at a standby (cascading)
  */
 package io.pgbk.receiver;
 
@@ -20,18 +23,26 @@ import java.util.Optional;
 
 public record ReceiverSettings(Path spool, Optional<SlotName> slot, boolean createSlot,
                                Optional<SystemIdentifier> expectedSystem, String applicationName,
-                               StreamSettings stream, Backoff backoff) {
+                               StreamSettings stream, Backoff backoff, boolean primaryOnly) {
 
     public static ReceiverSettings of(Path spool, Optional<SlotName> slot, Optional<SystemIdentifier> expectedSystem) {
         return new ReceiverSettings(spool, slot, true, expectedSystem, "pgbk", StreamSettings.DEFAULT,
-                Backoff.between(Duration.ofSeconds(1), Duration.ofSeconds(30)));
+                Backoff.between(Duration.ofSeconds(1), Duration.ofSeconds(30)), false);
     }
 
     public ReceiverSettings withStream(StreamSettings settings) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, settings, backoff);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, settings, backoff, primaryOnly);
     }
 
     public ReceiverSettings withBackoff(Backoff retry) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, retry);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, retry, primaryOnly);
+    }
+
+    public ReceiverSettings withApplicationName(String name) {
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, name, stream, backoff, primaryOnly);
+    }
+
+    public ReceiverSettings withPrimaryOnly(boolean only) {
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, backoff, only);
     }
 }

@@ -5,12 +5,22 @@
  *
  * On each connection it
  * - refuses a server whose system identifier is not the cluster's (a DCS or conninfo pointing at
- *   the wrong place must not mix another cluster's WAL into the repository);
+ *   the wrong place must not mix another cluster's WAL into the repository), and claims a
+ *   brand-new repository for the server's cluster before anything is stored;
+ * - when following a DCS (primaryOnly), refuses a server in recovery: the leader key names a
+ *   node before it is promoted and after it is demoted;
  * - makes sure its replication slot exists there (after a failover the new primary may lack it);
  * - asks StreamPlan where to start: after the WAL held in the spool or the repository, on the
  *   right timeline of the server's history;
  * - hands over the history file of a timeline before the first WAL of that timeline;
- * - streams until the timeline ends, then asks the server again (IDENTIFY_SYSTEM) and moves on.
+ * - streams until the timeline ends, then asks the server again (IDENTIFY_SYSTEM) and moves on;
+ *   a PrimaryWatch ends the stream early when the locator names another primary.
+ * A server that no longer has the WAL the receiver needs ("requested WAL segment ... has already
+ * been removed") leaves a gap: it is logged as an error, recorded through the consumer, and
+ * streaming resumes where that server's WAL begins (its slot's restart position, else its
+ * current segment).
+ * A locator that fails (an unreachable DCS) does not stop the receiver: it keeps the primary it
+ * knows and asks again later.
  * Within one run the receiver remembers exactly how far it got; a new run reads the spool and
  * the repository.
  */
@@ -18,6 +28,7 @@ package io.pgbk.receiver;
 
 import io.pgbk.core.cluster.ClusterMember;
 import io.pgbk.core.cluster.PrimaryLocator;
+import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.SystemIdentifier;
 import io.pgbk.core.wal.TimelineId;
@@ -25,7 +36,9 @@ import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
 import io.pgbk.receiver.conninfo.ConnInfo;
 import io.pgbk.receiver.conninfo.PasswordFile;
+import io.pgbk.receiver.gap.WalGap;
 import io.pgbk.receiver.replication.ReplicationConnection;
+import io.pgbk.receiver.replication.ReplicationFailure;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.replication.SlotState;
 import io.pgbk.receiver.replication.SystemIdentity;
@@ -41,9 +54,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -61,11 +76,14 @@ public final class WalReceiver implements Runnable {
     private final TimelineStreamer streamer;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final Set<TimelineId> historiesHandedOver = new HashSet<>();
+    private final List<WalGap> gaps = new CopyOnWriteArrayList<>();
 
     private SegmentSpool spool;
     private Optional<SystemIdentifier> system;
     private Optional<WalPosition> reached = Optional.empty();
     private Optional<String> lastFailure = Optional.empty();
+    /** Where stored WAL ends when the server reported our next WAL removed: the gap starts here. */
+    private Optional<WalPosition> missingFrom = Optional.empty();
 
     /** environment: where PGPASSWORD, PGPASSFILE and the other libpq variables come from (System.getenv()). */
     public WalReceiver(ReceiverSettings settings, PrimaryLocator locator, CompletedWalConsumer consumer, Clock clock,
@@ -83,15 +101,17 @@ public final class WalReceiver implements Runnable {
     @Override
     public void run() {
         Backoff backoff = settings.backoff();
+        Optional<ClusterMember> known = Optional.empty();
         try {
             while (!stopRequested()) {
-                Optional<ClusterMember> primary = locator.currentPrimary();
+                Optional<ClusterMember> primary = locate(known);
                 if (primary.isEmpty()) {
                     LOG.info("no primary known; waiting");
                     pause(Optional.empty(), backoff.delay());
                     backoff = backoff.next();
                     continue;
                 }
+                known = primary;
                 try {
                     if (streamFrom(primary.get())) {
                         backoff = backoff.reset();
@@ -117,6 +137,18 @@ public final class WalReceiver implements Runnable {
         }
     }
 
+    /** The locator's primary; the one known before when the locator cannot answer now. */
+    private Optional<ClusterMember> locate(Optional<ClusterMember> known) {
+        try {
+            return locator.currentPrimary();
+        } catch (PgbkException e) {
+            failed(e.getMessage());
+            LOG.warn("cannot ask where the primary is: {}{}", e.getMessage(),
+                    known.map(member -> "; staying with " + member.name()).orElse(""));
+            return known;
+        }
+    }
+
     /** Asks run() to end: the current stream is ended cleanly and the spool closed. Any thread may call it. */
     public void stop() {
         stopSignal.countDown();
@@ -125,6 +157,11 @@ public final class WalReceiver implements Runnable {
     /** How far WAL has been received in this run, on which timeline. */
     public synchronized Optional<WalPosition> reached() {
         return reached;
+    }
+
+    /** The gaps found in this run, oldest first. */
+    public List<WalGap> gaps() {
+        return List.copyOf(gaps);
     }
 
     /** The one-line message of the latest failure, for status displays; empty before any. */
@@ -148,21 +185,48 @@ public final class WalReceiver implements Runnable {
                 settings.stream().receiveTimeout())) {
             SystemIdentity identity = connection.identifySystem();
             checkSystem(identity, target);
+            if (settings.primaryOnly() && connection.inRecovery()) {
+                throw new PgbkException(target + " (" + member.name() + ") is in recovery, not a primary: "
+                        + "waiting for it to be promoted or for another primary");
+            }
             WalSegmentSize size = connection.walSegmentSize();
+            consumer.claim(new ClusterInfo(identity.systemIdentifier(), connection.majorVersion(), size,
+                    connection.walBlockSize(), ClusterInfo.FORMAT_VERSION), target.toString());
             openSpool(size, target);
             Optional<Lsn> slotRestart = settings.slot().flatMap(slot -> ensureSlot(connection, slot))
                     .map(SlotState::restartLsn);
+            LOG.info("connected to {} ({}), timeline {}, WAL flushed to {}", member.name(), target,
+                    identity.timeline().value(), identity.flushPosition());
+            return streamWatched(member, connection, identity, size, slotRestart);
+        }
+    }
+
+    /** Streams timeline after timeline from a checked connection while a PrimaryWatch looks out for a new primary. */
+    private boolean streamWatched(ClusterMember member, ReplicationConnection connection, SystemIdentity identity,
+                                  WalSegmentSize size, Optional<Lsn> slotRestart) {
+        ConnInfo target = connection.target();
+        try (PrimaryWatch watch = PrimaryWatch.start(locator, member, settings.backoff())) {
             boolean streamed = false;
-            while (!stopRequested()) {
+            while (!stopRequested() && !watch.primaryMoved()) {
                 TimelineHistory history = identity.timeline().equals(TimelineId.FIRST)
                         ? TimelineHistory.ofFirst()
                         : TimelineHistory.parse(identity.timeline(), connection.timelineHistory(identity.timeline()).text());
+                if (missingFrom.isPresent()) {
+                    skipGap(missingFrom.get(), history, identity.flushPosition(), slotRestart, size, target);
+                }
                 Optional<WalPosition> held = reached().or(spool::reach);
+                warnIfSlotAhead(held, slotRestart, target);
                 StreamPlan plan = StreamPlan.choose(held, history, identity.flushPosition(), slotRestart, size);
                 handOverHistory(connection, plan.timeline());
                 TimelineStreamer.Outcome outcome;
                 try {
-                    outcome = streamer.stream(connection, settings.slot(), plan.position(), spool, this::stopRequested);
+                    outcome = streamer.stream(connection, settings.slot(), plan.position(), spool,
+                            () -> stopRequested() || watch.primaryMoved());
+                } catch (ReplicationFailure e) {
+                    if (isWalRemoved(e)) {
+                        missingFrom = Optional.of(plan.position());
+                    }
+                    throw e;
                 } finally {
                     if (spool.timeline() != null) {
                         remember(new WalPosition(spool.timeline(), spool.received()));
@@ -173,8 +237,39 @@ public final class WalReceiver implements Runnable {
                     break;
                 }
                 identity = connection.identifySystem();
+                LOG.info("{} is now on timeline {}", member.name(), identity.timeline().value());
             }
             return streamed;
+        }
+    }
+
+    private static boolean isWalRemoved(ReplicationFailure e) {
+        return e.getMessage() != null && e.getMessage().contains("has already been removed");
+    }
+
+    /**
+     * The server lacks WAL from `from` on: resume where its WAL begins, the slot's restart
+     * position when that is later, else the server's current segment, and record what lies between.
+     */
+    private void skipGap(WalPosition from, TimelineHistory history, Lsn serverFlush, Optional<Lsn> slotRestart,
+                         WalSegmentSize size, ConnInfo target) {
+        Lsn resume = slotRestart.filter(restart -> restart.isValid() && restart.compareTo(from.lsn()) > 0)
+                .orElse(serverFlush).segmentStart(size);
+        WalPosition to = new WalPosition(history.timelineAt(resume), resume);
+        WalGap gap = new WalGap(from, to, clock.instant(), target.toString(),
+                "START_REPLICATION: requested WAL segment has already been removed");
+        LOG.error("WAL GAP: {} no longer has the WAL from {} to {}; it is lost to the repository, no restore can "
+                + "replay across it; recording the gap and streaming on from {}", target, from, to, to);
+        consumer.recordGap(gap);
+        gaps.add(gap);
+        missingFrom = Optional.empty();
+        remember(to);
+    }
+
+    private static void warnIfSlotAhead(Optional<WalPosition> held, Optional<Lsn> slotRestart, ConnInfo target) {
+        if (held.isPresent() && slotRestart.isPresent() && slotRestart.get().compareTo(held.get().lsn()) > 0) {
+            LOG.warn("the replication slot on {} starts at {}, after the {} pgbk holds (re-created by a failover?): "
+                    + "the WAL between may already be gone", target, slotRestart.get(), held.get());
         }
     }
 
@@ -228,19 +323,32 @@ public final class WalReceiver implements Runnable {
             }
             Duration wait = left.compareTo(LOCATOR_WAIT) < 0 ? left : LOCATOR_WAIT;
             if (known.isPresent()) {
-                if (locator.awaitPrimaryChange(known.get(), wait).isPresent()) {
+                if (awaitPrimaryChange(known.get(), wait)) {
                     return;
                 }
             } else {
-                try {
-                    if (stopSignal.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                        return;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stop();
-                }
+                sleepUnlessStopped(wait);
             }
+        }
+    }
+
+    /** True when the locator names another primary; a failing locator counts as no news. */
+    private boolean awaitPrimaryChange(ClusterMember known, Duration wait) {
+        try {
+            return locator.awaitPrimaryChange(known, wait).isPresent();
+        } catch (PgbkException e) {
+            LOG.debug("cannot ask where the primary is: {}", e.getMessage());
+            sleepUnlessStopped(wait);
+            return false;
+        }
+    }
+
+    private void sleepUnlessStopped(Duration wait) {
+        try {
+            stopSignal.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
         }
     }
 }

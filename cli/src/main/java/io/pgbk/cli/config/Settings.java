@@ -9,6 +9,7 @@
 package io.pgbk.cli.config;
 
 import io.pgbk.core.codec.Compression;
+import io.pgbk.core.retention.RetentionWindow;
 import io.pgbk.ha.dcs.DcsLocation;
 import io.pgbk.receiver.conninfo.ConnInfo;
 import io.pgbk.storage.StoreLocation;
@@ -55,6 +56,17 @@ public final class Settings {
 
     public static final Setting<Path> LOCK_PATH = Setting.withDefault("lock-path", ValueType.path(), Path.of("/tmp/pgbk"),
             "Local directory for the lock file that keeps two backups of one cluster from running on this host.");
+
+    public static final Setting<Integer> RETENTION_FULL = Setting.of("retention-full", ValueType.integer(1, 10_000),
+            "expire: full backups to keep (with the incremental backups taken after the oldest of them).");
+
+    public static final Setting<RetentionWindow> RETENTION_WINDOW = Setting.of("retention-window",
+            ValueType.of("DURATION", "a number and a unit: d, h or m (7d)", RetentionWindow::parse,
+                    RetentionWindow::toString),
+            "expire: keep every backup a restore to any point in this past period needs, e.g. 7d or 12h.");
+
+    public static final Setting<Integer> MINIMUM_REDUNDANCY = Setting.withDefault("minimum-redundancy",
+            ValueType.integer(0, 10_000), 1, "expire: never keep fewer full backups than this.");
 
     public static final Setting<Compression> COMPRESS = Setting.withDefault("compress", compression(), Compression.DEFAULT,
             "Compression of WAL and backup files: zstd, lz4 or none, optionally with a level (zstd:3).");
@@ -123,7 +135,7 @@ public final class Settings {
             "Detail of pgbk's messages on stderr; --verbose means debug, --quiet error.");
 
     public static final List<Setting<?>> ALL = List.of(REPO, CLUSTER, PGDATA, DB, PRIMARY, COMPRESS, JOBS,
-            ARCHIVE_TIMEOUT, MAX_INCREMENTAL_CHAIN, LOCK_PATH,
+            ARCHIVE_TIMEOUT, MAX_INCREMENTAL_CHAIN, LOCK_PATH, RETENTION_FULL, RETENTION_WINDOW, MINIMUM_REDUNDANCY,
             S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SSE, S3_KMS_KEY_ID,
             PG_BIN, PGBK_COMMAND, PRIMARY_FROM, SLOT, APPLICATION_NAME, SPOOL_PATH, STATUS_INTERVAL, LOG_LEVEL);
 

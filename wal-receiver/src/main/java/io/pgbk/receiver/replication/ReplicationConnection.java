@@ -97,10 +97,7 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /** The server's WAL segment size (SHOW wal_segment_size, e.g. "16MB"). */
     public WalSegmentSize walSegmentSize() {
-        String shown = query("SHOW wal_segment_size", rows -> {
-            requireRow(rows, "SHOW wal_segment_size");
-            return rows.getString(1);
-        });
+        String shown = show("wal_segment_size");
         Matcher matcher = SIZE.matcher(shown.strip());
         if (!matcher.matches()) {
             throw new ReplicationFailure(target + " reported a wal_segment_size of '" + shown + "', which pgbk cannot read");
@@ -114,6 +111,27 @@ public final class ReplicationConnection implements AutoCloseable {
             default -> 1L;
         };
         return WalSegmentSize.ofBytes(number * multiplier);
+    }
+
+    /** The server's major version: 15 for server_version_num 150004. */
+    public int majorVersion() {
+        return Integer.parseInt(show("server_version_num").strip()) / 10_000;
+    }
+
+    /** XLOG_BLCKSZ, the size of a WAL page (SHOW wal_block_size). */
+    public int walBlockSize() {
+        return Integer.parseInt(show("wal_block_size").strip());
+    }
+
+    /**
+     * Whether the server is a standby (in recovery). A walsender accepts only replication
+     * commands and SHOW, so pg_is_in_recovery() is out of reach; in_hot_standby (PostgreSQL 14+)
+     * says the same, and before 14 transaction_read_only, which a walsender evaluates in a fresh
+     * transaction and which recovery forces on.
+     */
+    public boolean inRecovery() {
+        String variable = majorVersion() >= 14 ? "in_hot_standby" : "transaction_read_only";
+        return show(variable).strip().equals("on");
     }
 
     /** The history file of a timeline after the first (which has none). */
@@ -208,6 +226,13 @@ public final class ReplicationConnection implements AutoCloseable {
         } catch (SQLException e) {
             throw ReplicationFailure.of(command + " on " + target + " failed", e);
         }
+    }
+
+    private String show(String variable) {
+        return query("SHOW " + variable, rows -> {
+            requireRow(rows, "SHOW " + variable);
+            return rows.getString(1);
+        });
     }
 
     private void requireRow(ResultSet rows, String command) throws SQLException {

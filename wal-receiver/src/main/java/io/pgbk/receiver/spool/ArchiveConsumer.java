@@ -4,17 +4,26 @@
  * replaces an archived file with different content (the same content again is fine, which is
  * what a restarted receiver produces).
  *
+ * Gaps are stored as sealed JSON objects under wal-gaps/, outside wal/ so that WAL listings see
+ * only WAL files.
+ *
  * The newest stored segment comes from a listing of the repository's WAL: once per receiver
  * start, so its cost (one request per thousand objects on S3) does not recur.
  */
 package io.pgbk.receiver.spool;
 
 import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
+import io.pgbk.receiver.gap.WalGap;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
@@ -22,6 +31,7 @@ import java.util.Optional;
 public final class ArchiveConsumer implements CompletedWalConsumer {
 
     private static final String WAL = "wal/";
+    private static final String GAPS = "wal-gaps/";
     /** Segment number first (the name after the timeline), then the later timeline. */
     private static final Comparator<WalSegmentName> PROGRESS = Comparator
             .comparing((WalSegmentName s) -> s.toString().substring(8))
@@ -38,6 +48,21 @@ public final class ArchiveConsumer implements CompletedWalConsumer {
     @Override
     public void accept(Path walFile) {
         archive.push(walFile);
+    }
+
+    @Override
+    public void claim(ClusterInfo cluster, String server) {
+        repository.ensureCluster(cluster, "the WAL of " + server);
+    }
+
+    @Override
+    public void recordGap(WalGap gap) {
+        try {
+            repository.putIfAbsent(GAPS + gap.fileName(),
+                    new SealingInputStream(new ByteArrayInputStream(gap.toJson()), Compression.NONE));
+        } catch (IOException e) {
+            throw new PgbkException("cannot record " + gap + " in " + repository.describe() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -7,10 +7,17 @@
  *
  * newestStoredSegment() tells a restarted receiver where the repository stands, so that a spool
  * that was lost or emptied resumes after what is already stored rather than from scratch.
+ *
+ * claim() runs at every connection, before anything of that server is stored: a brand-new
+ * repository is claimed from the server's identity (a timeline's .history file, which comes
+ * first and carries no header, proves nothing), and a repository of another cluster is refused.
+ * recordGap() keeps WAL that can no longer be had on record for restore and retention.
  */
 package io.pgbk.receiver.spool;
 
+import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.receiver.gap.WalGap;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,4 +29,10 @@ public interface CompletedWalConsumer {
 
     /** The newest complete segment already stored, if any. */
     Optional<WalSegmentName> newestStoredSegment();
+
+    /** Makes sure the repository belongs to cluster (claiming it when new); throws when it belongs to another. */
+    void claim(ClusterInfo cluster, String server);
+
+    /** Stores the record of a gap durably. */
+    void recordGap(WalGap gap);
 }

@@ -1,7 +1,9 @@
 package io.pgbk.receiver.spool;
 
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.receiver.gap.WalGap;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.receiver.timeline.WalPosition;
 
@@ -26,6 +28,8 @@ public final class DirectoryConsumer implements CompletedWalConsumer {
     private final Path directory;
     private final WalSegmentSize size;
     private final List<String> accepted = new CopyOnWriteArrayList<>();
+    private final List<ClusterInfo> claimed = new CopyOnWriteArrayList<>();
+    private final List<WalGap> gaps = new CopyOnWriteArrayList<>();
     private final Semaphore permits = new Semaphore(Integer.MAX_VALUE);
     private volatile boolean unavailable;
 
@@ -69,6 +73,25 @@ public final class DirectoryConsumer implements CompletedWalConsumer {
         } finally {
             permits.release();
         }
+    }
+
+    /** The directory belongs to whatever cluster the receiver checked against its settings. */
+    @Override
+    public void claim(ClusterInfo cluster, String server) {
+        claimed.add(cluster);
+    }
+
+    @Override
+    public void recordGap(WalGap gap) {
+        gaps.add(gap);
+    }
+
+    public List<ClusterInfo> claims() {
+        return claimed;
+    }
+
+    public List<WalGap> gaps() {
+        return gaps;
     }
 
     @Override

@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.postgresql.Driver;
 
-final class ConnInfoEndpoint implements DatabaseEndpoint {
+public final class ConnInfoEndpoint implements DatabaseEndpoint {
 
     private static final String APPLICATION_NAME = "pgbk";
     private static final Map<String, String> DRIVER_PROPERTIES = Map.of(
@@ -33,7 +33,7 @@ final class ConnInfoEndpoint implements DatabaseEndpoint {
         this.password = password;
     }
 
-    static ConnInfoEndpoint of(String conninfo, Map<String, String> environment) {
+    public static ConnInfoEndpoint of(String conninfo, Map<String, String> environment) {
         ConnInfo target = ConnInfo.parse(conninfo, environment);
         Optional<String> password = target.password()
                 .or(() -> Optional.ofNullable(environment.get("PGPASSWORD")).filter(value -> !value.isEmpty()))

@@ -1,0 +1,174 @@
+/*
+ * `pgbk expire`: removes the backups a retention policy no longer keeps, the leftovers of
+ * interrupted backups, and the WAL that no kept backup needs (see pgBackRest's expire command).
+ *
+ * Safety comes first, so each rule errs towards keeping:
+ *  - a backup being written (the repository's backup lock with a fresh heartbeat) is never
+ *    touched: its parts have no backup.json yet, and while the lock is fresh no incomplete
+ *    backup is removed at all. The lock is read before and after the listing, so a backup that
+ *    starts or ends while expire lists is seen as running;
+ *  - a backup goes by deleting its backup.json FIRST: from then on it does not exist for list,
+ *    restore or retention, and a crash merely leaves parts that the next run removes as leftovers;
+ *  - backups go before WAL, so a crash never leaves a listed backup without its WAL;
+ *  - a WAL file goes only when, for every kept backup, it lies on that backup's start timeline or
+ *    an ancestor of it AND before the segment of its start LSN. WAL of other timelines, history
+ *    files, and every file when no backup is kept stay.
+ */
+package io.pgbk.core.retention;
+
+import io.pgbk.core.backup.BackupLock;
+import io.pgbk.core.backup.LockHolder;
+import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.manifest.BackupId;
+import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.error.PgbkException;
+import io.pgbk.storage.ObjectInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class Expiry {
+
+    private static final Logger log = LoggerFactory.getLogger(Expiry.class);
+    private static final String WAL = "wal/";
+
+    private final Repository repository;
+    private final RetentionPolicy policy;
+    private final Clock clock;
+    private final Duration staleLockAfter;
+    private final Catalog catalog;
+
+    public Expiry(Repository repository, RetentionPolicy policy, Clock clock, Duration staleLockAfter) {
+        this.repository = repository;
+        this.policy = policy;
+        this.clock = clock;
+        this.staleLockAfter = staleLockAfter;
+        this.catalog = new Catalog(repository);
+    }
+
+    /** Decides what a run removes, removing nothing. */
+    public ExpirePlan plan() {
+        Optional<LockHolder> lockBefore = BackupLock.read(repository);
+        List<BackupManifest> backups = catalog.list();
+        List<BackupId> incomplete = catalog.incomplete();
+        Optional<LockHolder> lockAfter = BackupLock.read(repository);
+        List<String> inProgress = writer(lockBefore, lockAfter);
+
+        Set<BackupId> keep = policy.keep(backups, clock.instant());
+        List<BackupManifest> kept = backups.stream().filter(backup -> keep.contains(backup.id())).toList();
+        List<BackupId> expired = backups.stream().map(BackupManifest::id).filter(id -> !keep.contains(id)).toList();
+        return new ExpirePlan(kept.stream().map(BackupManifest::id).toList(), expired,
+                inProgress.isEmpty() ? incomplete : List.of(), expendableWal(kept), inProgress);
+    }
+
+    /** Removes what plan() decided, in the crash-safe order. */
+    public void apply(ExpirePlan plan) {
+        for (BackupId id : plan.expired()) {
+            repository.delete(BackupManifest.manifestKey(id));
+            deleteObjects(id);
+            log.info("expired backup {}", id);
+        }
+        if (!plan.leftovers().isEmpty()) {
+            Optional<LockHolder> now = BackupLock.read(repository);
+            if (!writer(now, now).isEmpty()) {
+                log.info("a backup started meanwhile ({}): leaving incomplete backups alone", now.get().backupId());
+            } else {
+                for (BackupId id : plan.leftovers()) {
+                    if (catalog.find(id).isEmpty()) {
+                        deleteObjects(id);
+                        log.info("removed the leftovers of interrupted backup {}", id);
+                    }
+                }
+            }
+        }
+        for (String key : plan.walKeys()) {
+            repository.delete(key);
+            log.debug("expired WAL {}", repository.objectName(key));
+        }
+        if (!plan.walKeys().isEmpty()) {
+            log.info("expired {} WAL files", plan.walKeys().size());
+        }
+    }
+
+    private void deleteObjects(BackupId id) {
+        for (ObjectInfo object : catalog.objects(id)) {
+            repository.delete(object.key());
+        }
+    }
+
+    /* The backup holding the lock, when either read found a fresh heartbeat or the holder changed between them. */
+    private List<String> writer(Optional<LockHolder> before, Optional<LockHolder> after) {
+        for (Optional<LockHolder> holder : List.of(before, after)) {
+            if (holder.isPresent()
+                    && Duration.between(holder.get().heartbeat(), clock.instant()).compareTo(staleLockAfter) < 0) {
+                return List.of(holder.get().backupId());
+            }
+        }
+        if (!before.map(LockHolder::owner).equals(after.map(LockHolder::owner))) {
+            return List.of(after.or(() -> before).orElseThrow().backupId());
+        }
+        return List.of();
+    }
+
+    private List<String> expendableWal(List<BackupManifest> kept) {
+        Optional<ClusterInfo> cluster = repository.clusterInfo();
+        if (kept.isEmpty() || cluster.isEmpty()) {
+            return List.of();
+        }
+        WalSegmentSize size = cluster.get().walSegmentSize();
+        Map<TimelineId, TimelineLineage> lineages = new HashMap<>();
+        kept.forEach(backup -> lineages.computeIfAbsent(backup.startTimeline(), this::lineage));
+        List<String> expendable = new ArrayList<>();
+        for (ObjectInfo object : repository.list(WAL)) {
+            segmentOf(object.key()).filter(segment -> kept.stream().allMatch(backup ->
+                            lineages.get(backup.startTimeline()).includes(segment.timeline())
+                                    && segment.segmentNumber(size) < backup.startLsn().segmentNumber(size)))
+                    .ifPresent(segment -> expendable.add(object.key()));
+        }
+        return expendable;
+    }
+
+    /* The segment a WAL object belongs to; empty for history files and anything not named like WAL (kept). */
+    private static Optional<WalSegmentName> segmentOf(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        try {
+            WalFileName file = WalFileName.parse(name);
+            return file.kind() == WalFileName.Kind.HISTORY ? Optional.empty() : file.segment();
+        } catch (PgbkException e) {
+            return Optional.empty();
+        }
+    }
+
+    private TimelineLineage lineage(TimelineId timeline) {
+        String key = Repository.walKey(WalFileName.parse(timeline.historyFileName()));
+        Optional<UnsealingInputStream> history = repository.get(key);
+        if (history.isEmpty()) {
+            if (!timeline.equals(TimelineId.FIRST)) {
+                log.warn("{} is missing: WAL of the timelines before {} is kept", repository.objectName(key), timeline);
+            }
+            return TimelineLineage.withoutHistory(timeline);
+        }
+        try (UnsealingInputStream in = history.get()) {
+            return TimelineLineage.parse(timeline, new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    repository.objectName(key));
+        } catch (IOException e) {
+            throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package io.pgbk.cli.command.receivewal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgbk.cli.Poll;
+import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.cluster.ClusterMember;
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.ha.dcs.Dcs;
+import io.pgbk.ha.dcs.DcsLocation;
+import io.pgbk.ha.dcs.DcsPrimaryLocator;
+import io.pgbk.ha.dcs.Member;
+import io.pgbk.receiver.Backoff;
+import io.pgbk.receiver.ReceiverSettings;
+import io.pgbk.receiver.WalReceiver;
+import io.pgbk.receiver.replication.SlotName;
+import io.pgbk.receiver.spool.ArchiveConsumer;
+import io.pgbk.receiver.stream.StreamSettings;
+import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.consul.ConsulServer;
+import io.pgbk.testkit.etcd.EtcdServer;
+import io.pgbk.testkit.os.LogFile;
+import io.pgbk.testkit.os.ServiceUser;
+import io.pgbk.testkit.os.TempDirectory;
+import io.pgbk.testkit.postgres.PostgresBinaries;
+import io.pgbk.testkit.postgres.PostgresCluster;
+import io.pgbk.testkit.postgres.PostgresOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiver beside a real 2-node Patroni cluster, under a small write load: on etcd it follows
+ * a switchover and then a hard failover (Patroni and PostgreSQL killed with SIGKILL on the
+ * leader) by itself, through the DCS; on Consul a switchover. Afterwards the repository holds every segment of every
+ * timeline and the .history files, and a base backup taken at the start, recovered from the
+ * repository to the end of WAL, holds every row acknowledged before the switchover and every row
+ * acknowledged after the failover; rows acknowledged by the killed leader may be missing
+ * (asynchronous mode): their number is measured and logged.
+ */
+class PatroniFailoverTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PatroniFailoverTest.class);
+    private static final WalSegmentSize MIB = WalSegmentSize.ofBytes(1024 * 1024);
+    private static final Poll BOOTSTRAP = new Poll(Duration.ofSeconds(120));
+    private static final Poll SOON = new Poll(Duration.ofSeconds(60));
+    private static final String SCOPE = "gotham";
+
+    @Test
+    void followsASwitchoverAndAHardFailoverOnEtcdWithoutAGap() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            followThroughFailovers(PatroniDcs.etcd(etcd, SCOPE), true);
+        }
+    }
+
+    /** Consul's minimum session TTL makes a hard failover take over 20 s: the switchover only. */
+    @Test
+    void followsASwitchoverOnConsulWithoutAGap() throws Exception {
+        try (ConsulServer consul = ConsulServer.start()) {
+            followThroughFailovers(PatroniDcs.consul(consul, SCOPE), false);
+        }
+    }
+
+    private void followThroughFailovers(PatroniDcs patroniDcs, boolean hardFailover) throws Exception {
+        ServiceUser user = ServiceUser.forServers();
+        try (TempDirectory work = user.createDirectory("patroni-receiver");
+             PatroniNode pg1 = PatroniNode.start("pg1", SCOPE, patroniDcs);
+             Dcs dcs = DcsLocation.parse(patroniDcs.location()).open();
+             LocalObjectStore store = new LocalObjectStore(Files.createDirectory(work.path().resolve("repository")))) {
+            DcsPrimaryLocator locator = new DcsPrimaryLocator(dcs, Clock.systemUTC());
+            BOOTSTRAP.until("pg1 to bootstrap and lead", () -> pg1.requireAlive() && leaderIs(dcs, "pg1"), pg1::logTail);
+            try (PatroniNode pg2 = PatroniNode.start("pg2", SCOPE, patroniDcs)) {
+                BOOTSTRAP.until("pg2 to stream from pg1", () -> pg2.requireAlive() && streamingReplica(pg1, "pg2"),
+                        pg2::logTail);
+                execute(pg1, RowWriter.TABLE);
+
+                Repository repository = Repository.open(store, "main");
+                WalArchive archive = new WalArchive(repository, Compression.DEFAULT);
+                ArchivedWal stored = new ArchivedWal(repository, archive, MIB);
+                ReceiverSettings settings = ReceiverSettings.of(work.path().resolve("spool"),
+                                Optional.of(new SlotName(PatroniNode.SLOT)), Optional.empty())
+                        .withStream(new StreamSettings(Duration.ofMillis(200), Duration.ofSeconds(10), false))
+                        .withBackoff(Backoff.between(Duration.ofMillis(200), Duration.ofSeconds(2)))
+                        .withPrimaryOnly(true);
+                WalReceiver receiver = new WalReceiver(settings, locator, new ArchiveConsumer(archive, repository),
+                        Clock.systemUTC(), Map.of("PGUSER", "postgres"));
+                Thread receiving = new Thread(receiver, "pgbk-receiver");
+                receiving.start();
+                try (RowWriter writer = RowWriter.start(() -> primaryJdbcUrl(locator))) {
+                    SOON.until("pgbk to stream from pg1", () -> streamingReplica(pg1, "pgbk"),
+                            () -> receiver.lastFailure().orElse(""));
+                    Lsn backupStart = baseBackup(user, pg1, work.path().resolve("base"), work.path());
+                    awaitRows(writer, 200);
+
+                    NavigableSet<Integer> beforeSwitchover = writer.acknowledged();
+                    pg1.switchoverTo(pg2);
+                    SOON.until("pg2 to lead", () -> leaderIs(dcs, "pg2"), pg2::logTail);
+                    SOON.until("the receiver to follow pg2 onto timeline 2",
+                            () -> stored.holds("00000002.history") && streamingReplica(pg2, "pgbk"),
+                            () -> receiver.lastFailure().orElse(""));
+                    SOON.until("pg1 to stream from pg2", () -> pg1.requireAlive() && streamingReplica(pg2, "pg1"),
+                            pg1::logTail);
+                    awaitRows(writer, writer.count() + 200);
+
+                    NavigableSet<Integer> beforeTakeover = new TreeSet<>();
+                    PatroniNode leader = pg2;
+                    if (hardFailover) {
+                        pg2.killHard();
+                        SOON.until("pg1 to take over", () -> leaderIs(dcs, "pg1"), pg1::logTail);
+                        beforeTakeover = writer.acknowledged(); // pg2 is dead: later rows are pg1's
+                        SOON.until("the receiver to follow pg1 onto timeline 3",
+                                () -> stored.holds("00000003.history") && streamingReplica(pg1, "pgbk"),
+                                () -> receiver.lastFailure().orElse(""));
+                        awaitRows(writer, writer.count() + 200);
+                        leader = pg1;
+                    }
+                    writer.close();
+                    NavigableSet<Integer> acknowledged = writer.acknowledged();
+
+                    String last = queryForString(leader, "SELECT pg_walfile_name(pg_switch_wal())");
+                    SOON.until(last + " in the repository", () -> stored.holds(last), () -> stored.names().toString());
+                    receiver.stop();
+                    receiving.join(30_000);
+                    assertThat(receiving.isAlive()).isFalse();
+                    assertThat(receiver.gaps()).isEmpty();
+
+                    Lsn end = WalSegmentName.parse(last).startLsn(MIB).plus(MIB.bytes());
+                    assertThat(stored.missing(backupStart, end, work.path())).as("segments missing from the repository")
+                            .isEmpty();
+                    assertThat(stored.names()).contains("00000002.history");
+
+                    Set<Integer> restored = restoreAndReadRows(work.path(), stored);
+                    assertThat(restored).containsAll(beforeSwitchover);
+                    if (!hardFailover) {
+                        assertThat(restored).containsAll(acknowledged);
+                        return;
+                    }
+                    assertThat(stored.names()).contains("00000003.history");
+                    NavigableSet<Integer> afterFailover = new TreeSet<>(acknowledged);
+                    afterFailover.removeAll(beforeTakeover);
+                    assertThat(restored).containsAll(afterFailover);
+                    NavigableSet<Integer> lost = new TreeSet<>(beforeTakeover);
+                    lost.removeAll(restored);
+                    LOG.info("asynchronous mode, hard failover: {} of {} rows acknowledged before it are lost: {}",
+                            lost.size(), beforeTakeover.size(), lost);
+                    assertThat(lost).allMatch(n -> n > beforeSwitchover.last());
+                } finally {
+                    receiver.stop();
+                    receiving.join(30_000);
+                }
+            }
+        }
+    }
+
+    private static boolean leaderIs(Dcs dcs, String name) {
+        Optional<Member> leader = dcs.readCluster().leader();
+        return leader.isPresent() && leader.get().name().equals(name)
+                && leader.get().role().filter(role -> role.equals("master") || role.equals("primary")).isPresent()
+                && leader.get().state().filter("running"::equals).isPresent();
+    }
+
+    private static boolean streamingReplica(PatroniNode primary, String standby) {
+        try {
+            return queryForString(primary, "SELECT count(*) FROM pg_stat_replication WHERE application_name = '"
+                    + standby + "' AND state = 'streaming'").equals("1");
+        } catch (IllegalStateException notYet) {
+            return false;
+        }
+    }
+
+    private static void awaitRows(RowWriter writer, int count) {
+        SOON.until(count + " acknowledged rows", () -> writer.count() >= count, () -> "rows: " + writer.count() + ", last error: " + writer.lastError());
+    }
+
+    private static Optional<String> primaryJdbcUrl(DcsPrimaryLocator locator) {
+        try {
+            return locator.currentPrimary().map(ClusterMember::connUrl)
+                    .map(url -> "jdbc:" + url.replace("postgres://", "postgresql://")
+                            + "?user=postgres&connectTimeout=2&socketTimeout=10");
+        } catch (RuntimeException dcsBusy) {
+            return Optional.empty();
+        }
+    }
+
+    /** pg_basebackup without WAL: the restore must take all of it from the repository. */
+    private static Lsn baseBackup(ServiceUser user, PatroniNode primary, Path target, Path work) {
+        user.run("pg_basebackup", List.of(PostgresBinaries.find().tool("pg_basebackup"),
+                "-d", "host=127.0.0.1 port=" + primary.postgresPort() + " user=postgres",
+                "-D", target.toString(), "-X", "none", "-c", "fast", "--no-sync"), work,
+                new LogFile(work.resolve("pg_basebackup.log")), Duration.ofSeconds(60));
+        try {
+            String label = Files.readString(target.resolve("backup_label"));
+            String start = label.lines().filter(line -> line.startsWith("START WAL LOCATION:")).findFirst().orElseThrow()
+                    .split("\\s+")[3];
+            return Lsn.parse(start);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Recovers the base backup with restore_command reading what the repository held, to the end of WAL. */
+    private static Set<Integer> restoreAndReadRows(Path work, ArchivedWal stored) throws Exception {
+        Path wal = Files.createDirectory(work.resolve("restore-wal"));
+        stored.fetchAll(wal);
+        Path data = work.resolve("base");
+        Files.writeString(data.resolve("recovery.signal"), "");
+        Files.writeString(data.resolve("postgresql.auto.conf"), String.join("\n",
+                "restore_command = 'cp " + wal + "/%f %p'",
+                "recovery_target_timeline = 'latest'",
+                "hba_file = '" + data.resolve("pg_hba.conf") + "'",
+                "ident_file = '" + data.resolve("pg_ident.conf") + "'",
+                ""), java.nio.file.StandardOpenOption.APPEND);
+        ServiceUser.forServers().takeOwnership(work);
+        try (PostgresCluster restored = PostgresCluster.restoredFrom(data, PostgresOptions.defaults())) {
+            restored.waitUntilPromoted();
+            Set<Integer> rows = new TreeSet<>();
+            try (Connection connection = restored.connect();
+                 Statement statement = connection.createStatement();
+                 ResultSet result = statement.executeQuery("SELECT n FROM acked")) {
+                while (result.next()) {
+                    rows.add(result.getInt(1));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private static void execute(PatroniNode node, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(node.jdbcUrl());
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private static String queryForString(PatroniNode node, String sql) {
+        try (Connection connection = DriverManager.getConnection(node.jdbcUrl());
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " on " + node.name() + ": " + e.getMessage(), e);
+        }
+    }
+}

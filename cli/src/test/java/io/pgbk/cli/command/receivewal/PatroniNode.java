@@ -1,0 +1,182 @@
+package io.pgbk.cli.command.receivewal;
+
+import io.pgbk.testkit.net.FreePorts;
+import io.pgbk.testkit.os.ExitTrigger;
+import io.pgbk.testkit.os.LogFile;
+import io.pgbk.testkit.os.LoggedProcess;
+import io.pgbk.testkit.os.LoopbackDaemon;
+import io.pgbk.testkit.os.ServiceUser;
+import io.pgbk.testkit.os.StopAtExit;
+import io.pgbk.testkit.os.TempDirectory;
+import io.pgbk.testkit.postgres.PostgresBinaries;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One node of a real Patroni (Debian's 3.0.2) cluster on etcd or Consul, run as the OS user
+ * PostgreSQL accepts: 1 MiB WAL segments, loop_wait 2, and pgbk's slot declared permanent, as
+ * docs/patroni.md tells operators to do. The first node bootstraps, the others clone it.
+ * (The same shape as ha-manager's PatroniInteropTest node, plus the slot, switchover and kill -9;
+ * a shared Patroni node in the test kit would serve both.)
+ */
+final class PatroniNode implements AutoCloseable {
+
+    static final String SLOT = "pgbk";
+
+    private final String name;
+    private final TempDirectory home;
+    private final LogFile log;
+    private final int postgresPort = FreePorts.next();
+    private final int restApiPort = FreePorts.next();
+    private final StopAtExit.Registration atExit;
+    private LoggedProcess process;
+    private ExitTrigger exitTrigger;
+
+    private PatroniNode(String name, TempDirectory home) {
+        this.name = name;
+        this.home = home;
+        this.log = new LogFile(home.path().resolve("patroni.log"));
+        this.atExit = StopAtExit.register("patroni in " + home.path(), this::stopAndDelete);
+    }
+
+    static PatroniNode start(String name, String scope, PatroniDcs dcs) {
+        String binary = LoopbackDaemon.findBinary("patroni").toString();
+        ServiceUser user = ServiceUser.forServers();
+        PatroniNode node = new PatroniNode(name, user.createDirectory("patroni-" + name));
+        try {
+            Path config = node.home.path().resolve("patroni.yml");
+            Files.writeString(config, node.configuration(scope, dcs));
+            user.takeOwnership(node.home.path());
+            node.process = user.start("patroni " + name, List.of(binary, config.toString()), node.home.path(), node.log);
+            node.exitTrigger = ExitTrigger.arm("kill -TERM \"$1\"", List.of(Long.toString(node.process.process().pid())));
+            return node;
+        } catch (IOException e) {
+            node.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    int postgresPort() {
+        return postgresPort;
+    }
+
+    String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres?user=postgres&connectTimeout=2&socketTimeout=10";
+    }
+
+    /** For polling: fails with Patroni's output once it has died. */
+    boolean requireAlive() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("patroni " + name + " exited; its output:\n" + log.tail(40));
+        }
+        return true;
+    }
+
+    String logTail() {
+        return log.tail(30);
+    }
+
+    /** A planned switchover to candidate through Patroni's REST API (what patronictl switchover does). */
+    void switchoverTo(PatroniNode candidate) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restApiPort + "/switchover"))
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"leader\":\"" + name + "\",\"candidate\":\"" + candidate.name + "\"}"))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("switchover refused: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    /**
+     * A hard failure of the node: SIGKILL to Patroni and to every PostgreSQL process. Patroni
+     * detaches the postmaster from itself, so the postmaster is found through postmaster.pid.
+     */
+    void killHard() throws IOException {
+        long postmaster = Long.parseLong(Files.readAllLines(home.path().resolve("data/postmaster.pid")).get(0).strip());
+        List<ProcessHandle> victims = new ArrayList<>();
+        process.process().toHandle().descendants().forEach(victims::add);
+        ProcessHandle.of(postmaster).ifPresent(handle -> {
+            victims.add(handle);
+            handle.descendants().forEach(victims::add);
+        });
+        victims.forEach(ProcessHandle::destroyForcibly);
+        process.waitForExit(Duration.ofSeconds(10));
+        ProcessHandle.of(postmaster).ifPresent(handle -> handle.onExit().join());
+    }
+
+    @Override
+    public void close() {
+        try (atExit) {
+            stopAndDelete();
+        }
+    }
+
+    private void stopAndDelete() {
+        try (home) {
+            if (process != null) {
+                process.close();
+            }
+            if (exitTrigger != null) {
+                exitTrigger.close();
+            }
+        }
+    }
+
+    private String configuration(String scope, PatroniDcs dcs) {
+        Path dir = home.path();
+        return """
+                scope: %s
+                name: %s
+                restapi:
+                  listen: 127.0.0.1:%d
+                  connect_address: 127.0.0.1:%d
+                %sbootstrap:
+                  dcs:
+                    ttl: %d
+                    loop_wait: 2
+                    retry_timeout: 5
+                    slots:
+                      %s:
+                        type: physical
+                  initdb:
+                    - encoding: UTF8
+                    - wal-segsize: "1"
+                postgresql:
+                  listen: 127.0.0.1:%d
+                  connect_address: 127.0.0.1:%d
+                  data_dir: %s/data
+                  bin_dir: %s
+                  pgpass: %s/pgpass
+                  authentication:
+                    superuser:
+                      username: postgres
+                    replication:
+                      username: postgres
+                  parameters:
+                    unix_socket_directories: %s
+                  pg_hba:
+                    - local all all trust
+                    - host all all 127.0.0.1/32 trust
+                    - host replication all 127.0.0.1/32 trust
+                """.formatted(scope, name, restApiPort, restApiPort, dcs.patroniSection(), dcs.ttl(), SLOT, postgresPort, postgresPort,
+                dir, PostgresBinaries.find().binDirectory(), dir, dir);
+    }
+}

@@ -26,6 +26,8 @@ import io.pgbk.testkit.etcd.EtcdServer;
 import io.pgbk.testkit.os.LogFile;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
+import io.pgbk.testkit.patroni.PatroniDcs;
+import io.pgbk.testkit.patroni.PatroniNode;
 import io.pgbk.testkit.postgres.PostgresBinaries;
 import io.pgbk.testkit.postgres.PostgresCluster;
 import io.pgbk.testkit.postgres.PostgresOptions;

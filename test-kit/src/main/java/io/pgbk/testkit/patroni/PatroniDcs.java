@@ -1,4 +1,4 @@
-package io.pgbk.cli.command.receivewal;
+package io.pgbk.testkit.patroni;
 
 import io.pgbk.testkit.consul.ConsulServer;
 import io.pgbk.testkit.etcd.EtcdServer;
@@ -8,14 +8,14 @@ import io.pgbk.testkit.etcd.EtcdServer;
  * allows (Patroni asks Consul for sessions of ttl/2, and Consul accepts 10 s at least), and
  * pgbk's location of the cluster in it.
  */
-record PatroniDcs(String patroniSection, int ttl, String location) {
+public record PatroniDcs(String patroniSection, int ttl, String location) {
 
-    static PatroniDcs etcd(EtcdServer etcd, String scope) {
+    public static PatroniDcs etcd(EtcdServer etcd, String scope) {
         return new PatroniDcs("etcd3:\n  hosts: " + etcd.hostPort() + "\n", 10,
                 "etcd://" + etcd.hostPort() + "/service/" + scope);
     }
 
-    static PatroniDcs consul(ConsulServer consul, String scope) {
+    public static PatroniDcs consul(ConsulServer consul, String scope) {
         return new PatroniDcs("consul:\n  host: " + consul.hostPort() + "\n", 20,
                 "consul://" + consul.hostPort() + "/service/" + scope);
     }

@@ -1,4 +1,4 @@
-package io.pgbk.cli.command.receivewal;
+package io.pgbk.testkit.patroni;
 
 import io.pgbk.testkit.net.FreePorts;
 import io.pgbk.testkit.os.ExitTrigger;
@@ -25,12 +25,10 @@ import java.util.List;
  * One node of a real Patroni (Debian's 3.0.2) cluster on etcd or Consul, run as the OS user
  * PostgreSQL accepts: 1 MiB WAL segments, loop_wait 2, and pgbk's slot declared permanent, as
  * docs/patroni.md tells operators to do. The first node bootstraps, the others clone it.
- * (The same shape as ha-manager's PatroniInteropTest node, plus the slot, switchover and kill -9;
- * a shared Patroni node in the test kit would serve both.)
  */
-final class PatroniNode implements AutoCloseable {
+public final class PatroniNode implements AutoCloseable {
 
-    static final String SLOT = "pgbk";
+    public static final String SLOT = "pgbk";
 
     private final String name;
     private final TempDirectory home;
@@ -48,7 +46,7 @@ final class PatroniNode implements AutoCloseable {
         this.atExit = StopAtExit.register("patroni in " + home.path(), this::stopAndDelete);
     }
 
-    static PatroniNode start(String name, String scope, PatroniDcs dcs) {
+    public static PatroniNode start(String name, String scope, PatroniDcs dcs) {
         String binary = LoopbackDaemon.findBinary("patroni").toString();
         ServiceUser user = ServiceUser.forServers();
         PatroniNode node = new PatroniNode(name, user.createDirectory("patroni-" + name));
@@ -68,32 +66,36 @@ final class PatroniNode implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    int postgresPort() {
+    public int postgresPort() {
         return postgresPort;
     }
 
-    String jdbcUrl() {
+    public int restApiPort() {
+        return restApiPort;
+    }
+
+    public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres?user=postgres&connectTimeout=2&socketTimeout=10";
     }
 
     /** For polling: fails with Patroni's output once it has died. */
-    boolean requireAlive() {
+    public boolean requireAlive() {
         if (!process.isAlive()) {
             throw new IllegalStateException("patroni " + name + " exited; its output:\n" + log.tail(40));
         }
         return true;
     }
 
-    String logTail() {
+    public String logTail() {
         return log.tail(30);
     }
 
     /** A planned switchover to candidate through Patroni's REST API (what patronictl switchover does). */
-    void switchoverTo(PatroniNode candidate) throws IOException, InterruptedException {
+    public void switchoverTo(PatroniNode candidate) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restApiPort + "/switchover"))
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(
@@ -109,7 +111,7 @@ final class PatroniNode implements AutoCloseable {
      * A hard failure of the node: SIGKILL to Patroni and to every PostgreSQL process. Patroni
      * detaches the postmaster from itself, so the postmaster is found through postmaster.pid.
      */
-    void killHard() throws IOException {
+    public void killHard() throws IOException {
         long postmaster = Long.parseLong(Files.readAllLines(home.path().resolve("data/postmaster.pid")).get(0).strip());
         List<ProcessHandle> victims = new ArrayList<>();
         process.process().toHandle().descendants().forEach(victims::add);
@@ -129,14 +131,19 @@ final class PatroniNode implements AutoCloseable {
         }
     }
 
+    /** A clean shutdown: SIGTERM reaches Patroni through runuser; it stops PostgreSQL and deletes its leader key. */
+    public void stop() {
+        if (process != null) {
+            process.close();
+        }
+        if (exitTrigger != null) {
+            exitTrigger.close();
+        }
+    }
+
     private void stopAndDelete() {
         try (home) {
-            if (process != null) {
-                process.close();
-            }
-            if (exitTrigger != null) {
-                exitTrigger.close();
-            }
+            stop();
         }
     }
 

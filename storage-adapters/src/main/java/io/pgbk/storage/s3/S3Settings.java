@@ -4,8 +4,8 @@
  * credentials (both null: the AWS default chain, i.e. environment, profile, instance role),
  * server-side encryption, how many attempts a request gets, and the multipart part size.
  *
- * The secret key is a secret: toString() masks it, and no message built from these settings
- * contains it.
+ * Both keys are treated as secrets, as the command line treats them: toString() masks them, and
+ * no message built from these settings contains them.
  */
 package io.pgbk.storage.s3;
 
@@ -120,7 +120,7 @@ public record S3Settings(
     @Override
     public String toString() {
         return "S3Settings[endpoint=" + endpointDescription() + ", location=" + location() + ", pathStyle=" + pathStyle
-                + ", accessKey=" + (accessKey == null ? "(AWS default credentials)" : accessKey)
+                + ", accessKey=" + (accessKey == null ? "(AWS default credentials)" : "****")
                 + ", secretKey=" + (secretKey == null ? "(none)" : "****")
                 + ", encryption=" + encryption + (kmsKeyId == null ? "" : " (key " + kmsKeyId + ")")
                 + ", maxAttempts=" + maxAttempts + ", partSize=" + partSize + "]";

@@ -15,10 +15,12 @@ class S3SettingsTest {
             .withCredentials("AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG");
 
     @Test
-    void toStringMasksTheSecretKey() {
+    void toStringMasksBothKeys() {
         assertThat(settings.toString())
                 .doesNotContain("wJalrXUtnFEMI/K7MDENG")
+                .doesNotContain("AKIAEXAMPLE")
                 .contains("secretKey=****")
+                .contains("accessKey=****")
                 .contains("location=s3://bucket/repo/main")
                 .contains("endpoint=https://s3.example.net");
     }

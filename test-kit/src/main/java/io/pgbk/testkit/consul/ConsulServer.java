@@ -1,10 +1,10 @@
 package io.pgbk.testkit.consul;
 
-import io.pgbk.testkit.os.LoopbackDaemon;
 import io.pgbk.testkit.net.FreePorts;
-import java.net.URI;
-import java.time.Duration;
+import io.pgbk.testkit.os.LoopbackServer;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A Consul agent in development mode (one server, in memory, Debian 11's 1.8.7) on loopback for
@@ -15,92 +15,42 @@ import java.util.List;
  * <p>Development mode keeps nothing on disk, so {@link #restart()} after {@link #stop()} brings
  * back an empty store, as after losing the whole Consul cluster; sessions and keys are gone.
  */
-public final class ConsulServer implements AutoCloseable {
-
-    private static final String HOST = "127.0.0.1";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final int PORT_ATTEMPTS = 5;
-    private static final String PORT_TAKEN = "address already in use";
-
-    private final LoopbackDaemon daemon;
-    private final String binary;
-    private volatile int httpPort;
-    private volatile int serfLanPort;
-    private volatile int serfWanPort;
-    private volatile int serverPort;
+public final class ConsulServer extends LoopbackServer {
 
     private ConsulServer() {
-        this.binary = LoopbackDaemon.findBinary("consul").toString();
-        this.daemon = new LoopbackDaemon("consul", "consul");
+        super("consul");
     }
 
     /** A new Consul agent, started and with a leader. */
     public static ConsulServer start() {
         ConsulServer server = new ConsulServer();
-        try {
-            for (int attempt = 1; ; attempt++) {
-                server.httpPort = FreePorts.next();
-                server.serfLanPort = FreePorts.next();
-                server.serfWanPort = FreePorts.next();
-                server.serverPort = FreePorts.next();
-                if (server.launch()) {
-                    return server;
-                }
-                if (attempt == PORT_ATTEMPTS || !server.daemon.log().tail(20).contains(PORT_TAKEN)) {
-                    throw new IllegalStateException("consul exited while starting; its output:\n" + server.daemon.log().tail(40));
-                }
-            }
-        } catch (RuntimeException e) {
-            server.close();
-            throw e;
-        }
-    }
-
-    /** http://127.0.0.1:PORT, the HTTP API. */
-    public URI endpoint() {
-        return URI.create("http://" + hostPort());
-    }
-
-    /** 127.0.0.1:PORT, as a DCS location spells it. */
-    public String hostPort() {
-        return HOST + ":" + httpPort;
-    }
-
-    public boolean isRunning() {
-        return daemon.isRunning();
-    }
-
-    /** Stops the agent (SIGTERM): clients now get "connection refused". */
-    public void stop() {
-        daemon.stop();
-    }
-
-    /** Starts the agent again on the same ports after {@link #stop()}, empty, and waits until it has a leader. */
-    public void restart() {
-        if (!launch()) {
-            throw new IllegalStateException("consul exited while restarting; its output:\n" + daemon.log().tail(40));
-        }
+        server.startOnFreePorts(4);
+        return server;
     }
 
     @Override
-    public void close() {
-        daemon.close();
-    }
-
-    private boolean launch() {
-        List<String> command = List.of(binary, "agent", "-dev",
-                "-node", "pgbk-test-" + httpPort,
+    protected List<String> command(String binary, int[] ports, Path home) {
+        return List.of(binary, "agent", "-dev",
+                "-node", "pgbk-test-" + ports[0],
                 "-bind", HOST,
                 "-client", HOST,
-                "-http-port", Integer.toString(httpPort),
+                "-http-port", Integer.toString(ports[0]),
                 "-dns-port", "-1",
                 "-grpc-port", "-1",
-                "-serf-lan-port", Integer.toString(serfLanPort),
-                "-serf-wan-port", Integer.toString(serfWanPort),
-                "-server-port", Integer.toString(serverPort),
+                "-serf-lan-port", Integer.toString(ports[1]),
+                "-serf-wan-port", Integer.toString(ports[2]),
+                "-server-port", Integer.toString(ports[3]),
                 "-log-level", "warn");
-        // /v1/status/leader answers "" (with the quotes) until a leader is elected.
-        return daemon.start(command, URI.create(endpoint() + "/v1/status/leader"), body -> body.strip().length() > 2,
-                START_TIMEOUT);
+    }
+
+    /** /v1/status/leader answers "" (with the quotes) until a leader is elected. */
+    @Override
+    protected String probePath() {
+        return "/v1/status/leader";
+    }
+
+    @Override
+    protected Predicate<String> isReady() {
+        return body -> body.strip().length() > 2;
     }
 }

@@ -24,6 +24,7 @@ import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.TimelineHistory;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
@@ -132,12 +133,12 @@ public final class Expiry {
             return List.of();
         }
         WalSegmentSize size = cluster.get().walSegmentSize();
-        Map<TimelineId, TimelineLineage> lineages = new HashMap<>();
+        Map<TimelineId, TimelineHistory> lineages = new HashMap<>();
         kept.forEach(backup -> lineages.computeIfAbsent(backup.startTimeline(), this::lineage));
         List<String> expendable = new ArrayList<>();
         for (ObjectInfo object : repository.list(WAL)) {
             segmentOf(object.key()).filter(segment -> kept.stream().allMatch(backup ->
-                            lineages.get(backup.startTimeline()).includes(segment.timeline())
+                            lineages.get(backup.startTimeline()).contains(segment.timeline())
                                     && segment.segmentNumber(size) < backup.startLsn().segmentNumber(size)))
                     .ifPresent(segment -> expendable.add(object.key()));
         }
@@ -155,18 +156,17 @@ public final class Expiry {
         }
     }
 
-    private TimelineLineage lineage(TimelineId timeline) {
+    private TimelineHistory lineage(TimelineId timeline) {
         String key = Repository.walKey(WalFileName.parse(timeline.historyFileName()));
         Optional<UnsealingInputStream> history = repository.get(key);
         if (history.isEmpty()) {
             if (!timeline.equals(TimelineId.FIRST)) {
                 log.warn("{} is missing: WAL of the timelines before {} is kept", repository.objectName(key), timeline);
             }
-            return TimelineLineage.withoutHistory(timeline);
+            return new TimelineHistory(timeline, List.of());
         }
         try (UnsealingInputStream in = history.get()) {
-            return TimelineLineage.parse(timeline, new String(in.readAllBytes(), StandardCharsets.UTF_8),
-                    repository.objectName(key));
+            return TimelineHistory.parse(timeline, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
         }

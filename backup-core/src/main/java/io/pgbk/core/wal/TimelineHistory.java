@@ -7,10 +7,8 @@
  * Timelines are not always consecutive on a path (a promotion on another branch takes a number
  * too), so the successor of a timeline is the next one on this path, not its number plus one.
  */
-package io.pgbk.receiver.timeline;
+package io.pgbk.core.wal;
 
-import io.pgbk.core.wal.Lsn;
-import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
 
 import java.util.ArrayList;

@@ -1,7 +1,5 @@
-package io.pgbk.receiver.timeline;
+package io.pgbk.core.wal;
 
-import io.pgbk.core.wal.Lsn;
-import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
 import org.junit.jupiter.api.Test;
 

@@ -137,6 +137,10 @@ class WalArchiveTest {
                 .hasMessage("WAL file " + pgWal.resolve("000000010000000000000007") + " does not exist");
         assertThatThrownBy(() -> archive.push(pgWal.resolve("notwal"))).isInstanceOf(PgbkException.class)
                 .hasMessageStartingWith("'notwal' is not a WAL file name");
+        // Unreadable whatever the user (the build may run as root, which reads any file): a directory.
+        Path unreadable = Files.createDirectory(pgWal.resolve("000000010000000000000008"));
+        assertThatThrownBy(() -> archive.push(unreadable)).isInstanceOf(PgbkException.class)
+                .hasMessageStartingWith("cannot read WAL file " + unreadable + ": ");
         assertThat(store.list("")).isEmpty();
     }
 

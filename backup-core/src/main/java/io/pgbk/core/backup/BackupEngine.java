@@ -1,6 +1,6 @@
 /*
- * A local-mode base backup: pgbk runs on the node whose data directory it reads, normally a
- * standby, so the primary does no work but one WAL switch.
+ * A base backup, normally of a standby, so the primary does no work but one WAL switch. In local
+ * mode pgbk runs on the node whose data directory it reads:
  *
  *   lock (host file lock + repository lock) -> remove what interrupted backups left
  *   -> pg_backup_start on the node, session held open -> scan PGDATA
@@ -8,6 +8,11 @@
  *   -> global/pg_control, last, in a part of its own -> pg_backup_stop
  *   -> WAL switch on the primary, if the WAL up to the stop LSN is not yet archived
  *   -> wait until it is -> backup.json (put-if-absent): the backup now exists.
+ *
+ * In stream mode (a backup server without the node's files) pg_basebackup reads them over the
+ * replication protocol and its tar is repacked into the same parts (BaseBackupTarCopier): the
+ * locks, the checks of the node, the WAL wait and the manifest written last are shared, only the
+ * copy between them differs.
  *
  * Any failure before the manifest is written removes the parts (best effort; what a crash
  * leaves, the next run removes under the lock) and no backup.json ever exists for it. The node
@@ -73,20 +78,42 @@ public final class BackupEngine {
     private final BackupOptions options;
     private final Clock clock;
     private final Catalog catalog;
+    private final Optional<BaseBackupCommand> baseBackup;
 
     /**
+     * A local-mode engine.
+     *
      * @param node    the server whose data directory (options.pgdata()) is read, on this host
      * @param primary the primary, asked for a WAL switch when the node is a standby; without it
      *                the backup waits for the primary to fill the last segment by itself
      */
     public BackupEngine(Repository repository, DatabaseEndpoint node, Optional<DatabaseEndpoint> primary,
             BackupOptions options, Clock clock) {
+        this(repository, node, primary, Optional.empty(), options, clock);
+    }
+
+    private BackupEngine(Repository repository, DatabaseEndpoint node, Optional<DatabaseEndpoint> primary,
+            Optional<BaseBackupCommand> baseBackup, BackupOptions options, Clock clock) {
         this.repository = repository;
         this.node = node;
         this.primary = primary;
+        this.baseBackup = baseBackup;
         this.options = options;
         this.clock = clock;
         this.catalog = new Catalog(repository);
+    }
+
+    /**
+     * A stream-mode engine, for a backup server with no access to the node's files: pg_basebackup
+     * reads them over the replication protocol (full backups only; options.pgdata() is not used).
+     *
+     * @param node       the server to back up, for the JDBC checks; baseBackup must reach the same one
+     * @param baseBackup how to run pg_basebackup against node
+     * @param primary    as for local mode
+     */
+    public static BackupEngine streaming(Repository repository, DatabaseEndpoint node, BaseBackupCommand baseBackup,
+            Optional<DatabaseEndpoint> primary, BackupOptions options, Clock clock) {
+        return new BackupEngine(repository, node, primary, Optional.of(baseBackup), options, clock);
     }
 
     /** Takes one backup; returns its manifest once it is in the repository. */
@@ -100,7 +127,8 @@ public final class BackupEngine {
             removeIncomplete();
             id = freeId(id);
             try {
-                BackupManifest manifest = take(id, cluster, progress);
+                BackupManifest manifest = baseBackup.isPresent() ? takeStreamed(id, cluster, baseBackup.get(), progress)
+                        : take(id, cluster, progress);
                 lock.verifyHeld();
                 String key = BackupManifest.manifestKey(id);
                 if (!repository.putIfAbsent(key, sealedManifest(manifest))) {
@@ -119,21 +147,7 @@ public final class BackupEngine {
 
     private BackupManifest take(BackupId id, ClusterInfo cluster, BackupProgress progress) {
         try (BackupSession session = BackupSession.open(node)) {
-            ServerState state = session.inspect();
-            options.from().check(state.standby(), node.describe());
-            if (!state.standby() && options.from() == SourcePolicy.PREFER_STANDBY) {
-                log.warn("{} is the primary: backing it up (--from prefer-standby), its IO serves the copy",
-                        node.describe());
-            }
-            if (!state.systemIdentifier().equals(cluster.systemIdentifier())) {
-                throw new PgbkException(node.describe() + " is system " + state.systemIdentifier() + ", repository "
-                        + repository.describe() + " belongs to system " + cluster.systemIdentifier()
-                        + ": refusing to mix clusters");
-            }
-            if (state.majorVersion() != cluster.pgMajorVersion()) {
-                throw new PgbkException(node.describe() + " runs PostgreSQL " + state.majorVersion()
-                        + ", repository " + repository.describe() + " holds PostgreSQL " + cluster.pgMajorVersion());
-            }
+            ServerState state = inspect(session, cluster);
             BackupManifest parent = chooseParent(state);
             String label = "pgbk backup " + id;
             progress.phase("waiting for " + (state.standby() ? "a restartpoint" : "a checkpoint"));
@@ -151,9 +165,9 @@ public final class BackupEngine {
             Copied copied = copy(scan, id, startLsn, state.dataChecksums(), parent, progress);
             progress.phase("stopping the backup");
             BackupStop stop = session.stop();
-            TimelineId startTimeline = BackupSession.startTimeline(stop.labelFile());
+            TimelineId startTimeline = BackupLabel.parse(stop.labelFile()).startTimeline();
             progress.phase("waiting for WAL");
-            awaitWal(session, state, cluster.walSegmentSize(), startTimeline, startLsn, stop);
+            awaitWal(state, cluster.walSegmentSize(), startTimeline, startLsn, stop.timeline(), stop.lsn());
             return new BackupManifest(BackupManifest.FORMAT_VERSION, id, parent == null ? BackupType.FULL
                     : BackupType.INCR, parent == null ? null : parent.id(), label, startLsn, stop.lsn(), startTimeline,
                     stop.timeline(), startTime, clock.instant(),
@@ -164,6 +178,87 @@ public final class BackupEngine {
                             .toList(),
                     copied.parts(), copied.files());
         }
+    }
+
+    /**
+     * A stream-mode backup: pg_basebackup's tar repacked into parts as it arrives, one part being
+     * written and uploaded at a time (the server's read of its files paces the stream anyway).
+     */
+    private BackupManifest takeStreamed(BackupId id, ClusterInfo cluster, BaseBackupCommand command,
+            BackupProgress progress) {
+        if (options.type() != BackupType.FULL) {
+            throw new PgbkException("stream mode takes full backups only: incremental backups read pages by LSN "
+                    + "from the data directory (local mode)");
+        }
+        ServerState state;
+        try (BackupSession session = BackupSession.open(node)) {
+            state = inspect(session, cluster);
+            long tablespaces = session.userTablespaces();
+            if (tablespaces > 0) {
+                // pg_basebackup writes one tar per tablespace, and only one fits its stdout
+                throw new PgbkException(node.describe() + " has " + tablespaces + " tablespace(s): stream mode "
+                        + "backs up clusters without tablespaces only; use local mode (pgbk on the node)");
+            }
+            progress.start(session.databaseSize());
+        }
+        String label = "pgbk backup " + id;
+        progress.phase("copying (after " + (state.standby() ? "a restartpoint)" : "a checkpoint)"));
+        log.info("starting full backup {} in stream mode from {} {}", id, state.standby() ? "standby" : "primary",
+                node.describe());
+        List<PartInfo> parts = new ArrayList<>();
+        BaseBackupTarCopier.Copied copied;
+        ExecutorService uploads = Executors.newSingleThreadExecutor(named("pgbk-backup-upload-"));
+        try (BaseBackupProcess process = BaseBackupProcess.start(command, label, node.describe())) {
+            PartSink sink = new PartSink(repository, id, options, new AtomicInteger(), uploads, parts);
+            try {
+                copied = new BaseBackupTarCopier(state.dataChecksums(), progress, clock).copy(process.tar(), sink);
+            } catch (IOException | RuntimeException e) {
+                sink.abort();
+                throw process.explain(e);
+            } catch (Error e) {
+                sink.abort();
+                throw e;
+            }
+            process.finish();
+        } finally {
+            uploads.shutdownNow();
+        }
+        if (!copied.systemIdentifier().equals(cluster.systemIdentifier())) {
+            throw new PgbkException("pg_basebackup reached system " + copied.systemIdentifier() + " through "
+                    + node.describe() + ", repository " + repository.describe() + " belongs to system "
+                    + cluster.systemIdentifier() + ": refusing to mix clusters");
+        }
+        BaseBackupWalRange wal = copied.walRange();
+        progress.phase("waiting for WAL");
+        awaitWal(state, cluster.walSegmentSize(), copied.label().startTimeline(), copied.label().startLsn(),
+                wal.stopTimeline(), wal.stop());
+        return new BackupManifest(BackupManifest.FORMAT_VERSION, id, BackupType.FULL, null, label,
+                copied.label().startLsn(), wal.stop(), copied.label().startTimeline(), wal.stopTimeline(),
+                copied.startTime(), clock.instant(),
+                new SourceNode(node.host(), node.port(), state.standby(), state.version()), state.systemIdentifier(),
+                state.majorVersion(), options.compression().toString(), state.dataChecksums(), copied.label().text(),
+                copied.tablespaceMap(), List.of(),
+                parts.stream().sorted(Comparator.comparingInt(PartInfo::number)).toList(), copied.files());
+    }
+
+    /** The node's state, once it is known to be a node this backup may read and this repository may hold. */
+    private ServerState inspect(BackupSession session, ClusterInfo cluster) {
+        ServerState state = session.inspect();
+        options.from().check(state.standby(), node.describe());
+        if (!state.standby() && options.from() == SourcePolicy.PREFER_STANDBY) {
+            log.warn("{} is the primary: backing it up (--from prefer-standby), its IO serves the copy",
+                    node.describe());
+        }
+        if (!state.systemIdentifier().equals(cluster.systemIdentifier())) {
+            throw new PgbkException(node.describe() + " is system " + state.systemIdentifier() + ", repository "
+                    + repository.describe() + " belongs to system " + cluster.systemIdentifier()
+                    + ": refusing to mix clusters");
+        }
+        if (state.majorVersion() != cluster.pgMajorVersion()) {
+            throw new PgbkException(node.describe() + " runs PostgreSQL " + state.majorVersion()
+                    + ", repository " + repository.describe() + " holds PostgreSQL " + cluster.pgMajorVersion());
+        }
+        return state;
     }
 
     /** The parent of an incremental backup, or null for a full one (asked for, or nothing to build on). */
@@ -190,16 +285,18 @@ public final class BackupEngine {
         return latest.get();
     }
 
-    private void awaitWal(BackupSession session, ServerState state, WalSegmentSize segmentSize,
-            TimelineId startTimeline, Lsn startLsn, BackupStop stop) {
+    private void awaitWal(ServerState state, WalSegmentSize segmentSize, TimelineId startTimeline, Lsn startLsn,
+            TimelineId stopTimeline, Lsn stopLsn) {
         WalArrival arrival = new WalArrival(new WalArchive(repository, options.compression()),
                 segmentSize, clock);
-        if (arrival.missing(startTimeline, startLsn, stop.timeline(), stop.lsn()).isEmpty()) {
+        if (arrival.missing(startTimeline, startLsn, stopTimeline, stopLsn).isEmpty()) {
             return;
         }
         String hint;
         if (!state.standby()) {
-            session.switchWal();
+            try (BackupSession onNode = BackupSession.open(node)) {
+                onNode.switchWal();
+            }
             hint = "check archive_command on " + node.describe();
         } else if (primary.isPresent()) {
             try (BackupSession onPrimary = BackupSession.open(primary.get())) {
@@ -209,7 +306,7 @@ public final class BackupEngine {
         } else {
             hint = "set 'primary' so that pgbk can switch WAL on the primary, and check its archive_command";
         }
-        arrival.await(startTimeline, startLsn, stop.timeline(), stop.lsn(), options.archiveTimeout(), hint);
+        arrival.await(startTimeline, startLsn, stopTimeline, stopLsn, options.archiveTimeout(), hint);
     }
 
     /** The files copied and the parts holding them. */
@@ -235,7 +332,7 @@ public final class BackupEngine {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < options.jobs(); i++) {
                 running.add(workers.submit(() -> {
-                    PartSink sink = new PartSink(id, partNumbers, uploads, parts);
+                    PartSink sink = new PartSink(repository, id, options, partNumbers, uploads, parts);
                     try {
                         PgdataEntry entry;
                         while (!failed.get() && (entry = queue.poll()) != null) {
@@ -246,7 +343,8 @@ public final class BackupEngine {
                         }
                         sink.finish();
                         return null;
-                    } catch (IOException | RuntimeException e) {
+                    } catch (IOException | RuntimeException | Error e) {
+                        // an Error too: a part left open would hold an upload thread forever
                         failed.set(true);
                         sink.abort();
                         throw e;
@@ -254,11 +352,11 @@ public final class BackupEngine {
                 }));
             }
             awaitAll(running);
-            PartSink last = new PartSink(id, partNumbers, uploads, parts);
+            PartSink last = new PartSink(repository, id, options, partNumbers, uploads, parts);
             try {
                 copier.copy(control, last.partFor(control.size())).ifPresent(file -> files.put(file.path(), file));
                 last.finish();
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 last.abort();
                 throw e;
             }
@@ -274,53 +372,6 @@ public final class BackupEngine {
         return new Copied(ordered, sortedParts);
     }
 
-    /** The part a worker is filling: a new one after the target size, a file that would overflow it starts one. */
-    private final class PartSink {
-        private final BackupId id;
-        private final AtomicInteger partNumbers;
-        private final ExecutorService uploads;
-        private final List<PartInfo> parts;
-        private TarPart current;
-
-        PartSink(BackupId id, AtomicInteger partNumbers, ExecutorService uploads, List<PartInfo> parts) {
-            this.id = id;
-            this.partNumbers = partNumbers;
-            this.uploads = uploads;
-            this.parts = parts;
-        }
-
-        TarPart partFor(long size) throws IOException {
-            if (current != null && !current.isEmpty() && current.size() + size > options.partTargetSize()) {
-                finish();
-            }
-            if (current == null) {
-                current = new TarPart(repository, id, partNumbers.getAndIncrement(), options.compression(), uploads);
-            }
-            return current;
-        }
-
-        void closeIfFull() throws IOException {
-            if (current != null && current.size() >= options.partTargetSize()) {
-                finish();
-            }
-        }
-
-        void finish() throws IOException {
-            if (current != null) {
-                TarPart part = current;
-                current = null;
-                parts.add(part.finish());
-            }
-        }
-
-        void abort() {
-            if (current != null) {
-                current.abort();
-                current = null;
-            }
-        }
-    }
-
     private static void awaitAll(List<Future<?>> running) throws IOException {
         RuntimeException firstRuntime = null;
         IOException firstIo = null;
@@ -331,6 +382,9 @@ public final class BackupEngine {
                 Thread.currentThread().interrupt();
                 throw new PgbkException("interrupted while copying files", e);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
                 if (e.getCause() instanceof IOException io && firstIo == null && firstRuntime == null) {
                     firstIo = io;
                 } else if (e.getCause() instanceof RuntimeException runtime && firstIo == null && firstRuntime == null) {

@@ -18,7 +18,8 @@ import java.time.Duration;
  * @param partTargetSize      tar bytes after which a part is closed; a larger file gets a part of its own
  * @param archiveTimeout      how long to wait for the backup's WAL to arrive in the repository
  * @param maxIncrementalChain how many incremental backups may follow a full one
- * @param pgdata              the data directory to read (on this host)
+ * @param pgdata              the data directory to read (on this host); null in stream mode, where
+ *                            pg_basebackup reads it on the node
  * @param lockDirectory       where the host-local lock file lives (the spool directory)
  * @param staleLockAfter      a repository lock without heartbeat for this long belongs to a dead process
  */

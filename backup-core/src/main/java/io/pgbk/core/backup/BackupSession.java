@@ -19,12 +19,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 final class BackupSession implements AutoCloseable {
-
-    private static final Pattern START_TIMELINE = Pattern.compile("^START TIMELINE: (\\d+)$", Pattern.MULTILINE);
 
     private final DatabaseEndpoint endpoint;
     private final Connection connection;
@@ -93,16 +89,28 @@ final class BackupSession implements AutoCloseable {
         });
     }
 
-    /** The timeline the backup started on, as the label records it. */
-    static TimelineId startTimeline(String labelFile) {
-        Matcher matcher = START_TIMELINE.matcher(labelFile);
-        if (!matcher.find()) {
-            throw new PgbkException("the backup_label returned by pg_backup_stop has no START TIMELINE line");
-        }
-        return new TimelineId(Long.parseLong(matcher.group(1)));
+    /** Bytes of all databases: what a stream-mode backup will read, about. */
+    long databaseSize() {
+        return run("read the databases' size", statement -> {
+            try (ResultSet row = statement.executeQuery("SELECT sum(pg_database_size(oid))::bigint FROM pg_database")) {
+                row.next();
+                return row.getLong(1);
+            }
+        });
     }
 
-    /** Ends the current WAL segment, so that it is archived: on the primary only. */
+    /** Tablespaces besides pg_default and pg_global. */
+    long userTablespaces() {
+        return run("list the tablespaces", statement -> {
+            try (ResultSet row = statement.executeQuery(
+                    "SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')")) {
+                row.next();
+                return row.getLong(1);
+            }
+        });
+    }
+
+        /** Ends the current WAL segment, so that it is archived: on the primary only. */
     void switchWal() {
         run("switch WAL", statement -> {
             try (ResultSet row = statement.executeQuery("SELECT pg_switch_wal()")) {

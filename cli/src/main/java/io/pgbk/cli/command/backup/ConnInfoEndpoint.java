@@ -2,17 +2,21 @@
  * A server named by a libpq connection string, opened with pgjdbc: the conninfo's own values,
  * then the libpq environment (PGHOST, PGPORT...), and the password from the conninfo,
  * PGPASSWORD or the password file, in libpq's order, so an operator's psql setup works as is.
- * The password never leaves this object: messages name the server by host and port.
+ * The password never leaves this object but into a pg_basebackup child's environment (stream
+ * mode): messages name the server by host and port, a child's command line has no password.
  */
 package io.pgbk.cli.command.backup;
 
+import io.pgbk.core.backup.BaseBackupCommand;
 import io.pgbk.core.backup.DatabaseEndpoint;
 import io.pgbk.receiver.conninfo.ConnInfo;
 import io.pgbk.receiver.conninfo.PasswordFile;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -62,6 +66,21 @@ public final class ConnInfoEndpoint implements DatabaseEndpoint {
             throw new SQLException("pgjdbc refused the URL for " + describe());
         }
         return connection;
+    }
+
+    /** pg_basebackup against this server: the same target and options, the password in its environment. */
+    BaseBackupCommand baseBackupCommand(Path binDirectory) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("host", target.host());
+        values.put("port", Integer.toString(target.port()));
+        values.put("user", target.user());
+        values.put("dbname", target.dbname());
+        values.put("application_name", target.option("application_name").orElse(APPLICATION_NAME));
+        target.options().forEach(values::putIfAbsent);
+        StringBuilder conninfo = new StringBuilder();
+        values.forEach((keyword, value) -> conninfo.append(conninfo.isEmpty() ? "" : " ").append(keyword).append("='")
+                .append(value.replace("\\", "\\\\").replace("'", "\\'")).append('\''));
+        return new BaseBackupCommand(binDirectory, conninfo.toString(), password);
     }
 
     @Override

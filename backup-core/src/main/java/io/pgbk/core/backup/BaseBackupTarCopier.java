@@ -46,7 +46,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -58,8 +57,6 @@ final class BaseBackupTarCopier {
     private static final String BACKUP_LABEL = "backup_label";
     private static final String TABLESPACE_MAP = "tablespace_map";
     private static final String BACKUP_MANIFEST = "backup_manifest";
-    private static final Set<String> EXCLUDED_TOP_LEVEL_FILES = Set.of(
-            "current_logfiles", "standby.signal", "recovery.signal");
     private static final int MODE_BITS = 0777;
 
     private final boolean verifyChecksums;
@@ -101,7 +98,7 @@ final class BaseBackupTarCopier {
                 tablespaceMap = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
             } else if (path.equals(BACKUP_MANIFEST)) {
                 backupManifest = tar.readAllBytes();
-            } else if (!EXCLUDED_TOP_LEVEL_FILES.contains(path)) {
+            } else if (!PgdataScanner.EXCLUDED_TOP_LEVEL_FILES.contains(path)) {
                 if (label == null) {
                     throw new PgbkException("pg_basebackup's tar did not start with backup_label but with " + path);
                 }

@@ -61,7 +61,11 @@ public final class PgdataScanner {
     private static final Set<String> EXCLUDED_FILES = Set.of(
             "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_label", "tablespace_map",
             "backup_manifest", "postmaster.pid", "postmaster.opts");
-    private static final Set<String> EXCLUDED_TOP_LEVEL_FILES = Set.of(
+    /**
+     * Left out by pgbk beyond PostgreSQL's own list (see the top of this file). Public because a
+     * stream-mode backup, which gets PostgreSQL's selection from pg_basebackup, removes these too.
+     */
+    public static final Set<String> EXCLUDED_TOP_LEVEL_FILES = Set.of(
             "current_logfiles", "standby.signal", "recovery.signal");
     /** catalog_version_no follows the 8-byte system identifier and the 4-byte pg_control version. */
     private static final int CATALOG_VERSION_OFFSET = 12;

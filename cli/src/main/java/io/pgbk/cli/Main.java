@@ -30,7 +30,9 @@ import io.pgbk.cli.command.restore.RestoreCommand;
 import io.pgbk.cli.command.show.ShowCommand;
 import io.pgbk.cli.command.verify.VerifyCommand;
 import io.pgbk.cli.command.walfetch.WalFetchCommand;
+import io.pgbk.cli.command.walprefetch.WalPrefetchCommand;
 import io.pgbk.cli.command.walpush.WalPushCommand;
+import io.pgbk.cli.command.walpushasync.WalPushAsyncCommand;
 import io.pgbk.cli.config.Configuration;
 import io.pgbk.cli.config.ConfigurationReader;
 import io.pgbk.cli.config.Setting;
@@ -61,7 +63,7 @@ import java.util.stream.Stream;
         description = "PostgreSQL backup and point-in-time recovery.%n"
                 + "Settings come from a YAML config file, PGBK_* environment variables and flags; a flag wins "
                 + "over the environment, which wins over the file. Run 'pgbk config' to see them.",
-        subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, WalPushCommand.class, WalFetchCommand.class, RestoreCommand.class, ReceiveWalCommand.class, VerifyCommand.class, CheckCommand.class, ExpireCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalPushAsyncCommand.class, RestoreCommand.class, ReceiveWalCommand.class, VerifyCommand.class, CheckCommand.class, ExpireCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         footerHeading = "%nExit status:%n",
         footer = {"  0  success",

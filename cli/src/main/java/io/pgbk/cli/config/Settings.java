@@ -123,8 +123,16 @@ public final class Settings {
 
     public static final Setting<Path> SPOOL_PATH = Setting.withDefault("spool-path", ValueType.path(),
             Path.of("/var/lib/pgbk/spool"),
-            "receive-wal: local directory where streamed WAL becomes segment files before the repository takes them; "
-                    + "one subdirectory per cluster.");
+            "Local directory for WAL on its way: receive-wal's streamed segments (<spool-path>/<cluster>), and the "
+                    + "segments wal-fetch prefetches and the outcomes of archive-async (<spool-path>/archive/<cluster>).");
+
+    public static final Setting<Boolean> ARCHIVE_ASYNC = Setting.withDefault("archive-async", ValueType.bool(), false,
+            "wal-push: a background process archives the segments PostgreSQL has marked ready ahead of it, jobs at a "
+                    + "time, and archive_command answers from spool-path.");
+
+    public static final Setting<Integer> PREFETCH = Setting.withDefault("prefetch", ValueType.integer(0, 1024), 32,
+            "wal-fetch: WAL segments a background process fetches ahead of recovery into spool-path, jobs at a time; "
+                    + "0 turns prefetching off.");
 
     public static final Setting<Integer> STATUS_INTERVAL = Setting.withDefault("status-interval",
             ValueType.integer(1, 3600), 10,
@@ -137,7 +145,8 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(REPO, CLUSTER, PGDATA, DB, PRIMARY, COMPRESS, JOBS,
             ARCHIVE_TIMEOUT, MAX_INCREMENTAL_CHAIN, LOCK_PATH, RETENTION_FULL, RETENTION_WINDOW, MINIMUM_REDUNDANCY,
             S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SSE, S3_KMS_KEY_ID,
-            PG_BIN, PGBK_COMMAND, PRIMARY_FROM, SLOT, APPLICATION_NAME, SPOOL_PATH, STATUS_INTERVAL, LOG_LEVEL);
+            PG_BIN, PGBK_COMMAND, PRIMARY_FROM, SLOT, APPLICATION_NAME, SPOOL_PATH, ARCHIVE_ASYNC, PREFETCH, STATUS_INTERVAL,
+            LOG_LEVEL);
 
     private Settings() {
     }

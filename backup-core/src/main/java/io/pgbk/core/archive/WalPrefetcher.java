@@ -1,0 +1,138 @@
+/*
+ * The background half of restore_command: keeps the next `depth` segments recovery will ask for
+ * in the spool's in/ directory, fetched on `jobs` threads, so that bin/pgbk can hand each one
+ * out with a rename instead of a JVM start and a repository round trip.
+ *
+ * It follows recovery through the queue: a segment taken out of in/ makes room for the next one.
+ * It starts over wherever the foreground command says recovery went (PrefetchQueue.continueFrom).
+ * The first segment the repository lacks is the end of the archive for now: it is asked for
+ * again every second, since archiving may still be under way. After `idleTimeout` without any
+ * movement (nothing fetched, nothing taken) the prefetcher exits; the next restore_command that
+ * misses the spool starts another. Only one runs per spool (SpoolLock).
+ */
+package io.pgbk.core.archive;
+
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.error.PgbkException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class WalPrefetcher {
+
+    private static final Logger log = LoggerFactory.getLogger(WalPrefetcher.class);
+    private static final Duration QUEUE_FULL_POLL = Duration.ofMillis(50);
+    private static final Duration END_OF_ARCHIVE_POLL = Duration.ofSeconds(1);
+
+    private final Repository repository;
+    private final ArchiveSpool spool;
+    private final int depth;
+    private final int jobs;
+    private final Duration idleTimeout;
+    private final Clock clock;
+
+    public WalPrefetcher(Repository repository, ArchiveSpool spool, int depth, int jobs, Duration idleTimeout, Clock clock) {
+        if (depth < 1 || jobs < 1) {
+            throw new IllegalArgumentException("depth and jobs must be at least 1");
+        }
+        this.repository = repository;
+        this.spool = spool;
+        this.depth = depth;
+        this.jobs = jobs;
+        this.idleTimeout = idleTimeout;
+        this.clock = clock;
+    }
+
+    /** Runs until idle; returns at once when another prefetcher holds the spool or nothing is archived. */
+    public void run() throws InterruptedException {
+        Optional<SpoolLock> acquired = SpoolLock.tryAcquire(spool.prefetchLock());
+        if (acquired.isEmpty()) {
+            log.debug("another prefetcher is running for {}", spool.root());
+            return;
+        }
+        try (SpoolLock lock = acquired.get()) {
+            Optional<ClusterInfo> cluster = repository.clusterInfo();
+            if (cluster.isEmpty()) {
+                log.info("{} holds no WAL yet: nothing to prefetch", repository.describe());
+                return;
+            }
+            PrefetchQueue queue = spool.prefetchQueue();
+            queue.bindTo(cluster.get().systemIdentifier());
+            follow(queue, cluster.get().walSegmentSize());
+        }
+    }
+
+    private void follow(PrefetchQueue queue, WalSegmentSize size) throws InterruptedException {
+        WalArchive archive = new WalArchive(repository, Compression.NONE);
+        WalSegmentName start = null;
+        WalSegmentName next = null;
+        Set<String> lastQueued = Set.of();
+        boolean atEnd = false;
+        Instant lastMovement = clock.instant();
+        while (Duration.between(lastMovement, clock.instant()).compareTo(idleTimeout) < 0) {
+            Optional<WalSegmentName> requested = queue.requestedStart();
+            if (requested.isEmpty()) {
+                Thread.sleep(QUEUE_FULL_POLL.toMillis());
+                continue;
+            }
+            if (!requested.get().equals(start)) {
+                start = requested.get();
+                next = start;
+                queue.keepOnly(window(start, size));
+                log.info("prefetching from {}", start);
+                lastMovement = clock.instant();
+            }
+            Set<String> queued = queue.queued();
+            if (!queued.equals(lastQueued)) {
+                lastQueued = queued;
+                lastMovement = clock.instant();
+            }
+            List<String> batch = new ArrayList<>();
+            // At the end of the archive only the missing segment is asked for, not a whole window of absent ones.
+            int room = atEnd ? Math.min(1, depth - queued.size()) : depth - queued.size();
+            for (WalSegmentName name = next; batch.size() < room; name = name.next(size)) {
+                if (!queued.contains(name.toString())) {
+                    batch.add(name.toString());
+                }
+            }
+            if (batch.isEmpty()) {
+                Thread.sleep(QUEUE_FULL_POLL.toMillis());
+                continue;
+            }
+            atEnd = false;
+            for (Attempt<Boolean> attempt : archive.fetchAll(batch, queue.directory(), jobs)) {
+                if (!attempt.succeeded() || !attempt.result().orElse(false)) {
+                    attempt.failure().map(PgbkException::getMessage)
+                            .ifPresent(message -> log.warn("cannot prefetch {}: {}", attempt.walName(), message));
+                    atEnd = true;
+                    break;
+                }
+                next = WalSegmentName.parse(attempt.walName()).next(size);
+                lastMovement = clock.instant();
+            }
+            if (atEnd) {
+                Thread.sleep(END_OF_ARCHIVE_POLL.toMillis());
+            }
+        }
+        log.info("nothing to do for {}: stopping", idleTimeout);
+    }
+
+    private List<String> window(WalSegmentName start, WalSegmentSize size) {
+        List<String> names = new ArrayList<>();
+        WalSegmentName name = start;
+        for (int i = 0; i < depth; i++, name = name.next(size)) {
+            names.add(name.toString());
+        }
+        return names;
+    }
+}

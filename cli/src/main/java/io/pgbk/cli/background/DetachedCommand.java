@@ -1,0 +1,74 @@
+/*
+ * A pgbk command started in the background by a foreground one (the prefetcher by wal-fetch, the
+ * asynchronous pusher by wal-push), on the same JVM and class path, with the same configuration.
+ *
+ * The child must outlive its parent and be invisible to whoever waits for the parent: PostgreSQL
+ * waits for archive_command and restore_command, and signals their whole process group on
+ * shutdown. So it runs in a session of its own (setsid), reads /dev/null and writes to a log file
+ * in the spool. It sees the configuration the same way: the same config file, the inherited
+ * environment (PGBK_* variables, secrets included, never on a command line), and the flags the
+ * parent was given for the settings the child reads.
+ */
+package io.pgbk.cli.background;
+
+import io.pgbk.cli.Main;
+import io.pgbk.cli.config.Configuration;
+import io.pgbk.cli.config.Origin;
+import io.pgbk.cli.config.Setting;
+import io.pgbk.error.PgbkException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * @param command   the subcommand's name
+ * @param settings  the settings the subcommand reads: the parent's flags for these are passed on
+ * @param arguments its positional arguments
+ */
+public record DetachedCommand(String command, List<Setting<?>> settings, List<String> arguments) {
+
+    private static final Logger log = LoggerFactory.getLogger(DetachedCommand.class);
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    /** Starts the command and returns without waiting for it; its output is appended to logFile. */
+    public void start(Configuration configuration, Path logFile) {
+        List<String> line = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            line.add(SETSID.toString());
+        }
+        line.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // A small heap and the serial collector: the workers stream, and share two cores with PostgreSQL.
+        line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        configuration.file().ifPresent(file -> line.addAll(List.of("--config", file.toAbsolutePath().toString())));
+        line.add(command);
+        for (Configuration.Entry<?> entry : configuration.entries()) {
+            if (entry.origin().kind() == Origin.Kind.FLAG && settings.contains(entry.setting()) && !entry.setting().secret()) {
+                line.add(entry.setting().flag() + "=" + text(entry));
+            }
+        }
+        line.addAll(arguments);
+        try {
+            Files.createDirectories(logFile.getParent());
+            new ProcessBuilder(line)
+                    .redirectInput(new File("/dev/null"))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            log.debug("started pgbk {} in the background, logging to {}", command, logFile);
+        } catch (IOException e) {
+            throw new PgbkException("cannot start pgbk " + command + " in the background: " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> String text(Configuration.Entry<T> entry) {
+        return entry.setting().type().print(entry.value());
+    }
+}

@@ -10,11 +10,15 @@
  *   primaryOnly      refuse a server in recovery: right when a DCS names "the primary" (a node
  *                    named there that is still or again a standby must not be followed), wrong
  *                    for an operator who deliberately points --db at a standby (cascading)
+ *   spoolMax         WAL the spool may hold that the repository has not taken; past it the
+ *                    receiver stops receiving (the slot keeps the WAL on the primary) and raises
+ *                    an alarm until the repository catches up
  */
 package io.pgbk.receiver;
 
 import io.pgbk.core.wal.SystemIdentifier;
 import io.pgbk.receiver.replication.SlotName;
+import io.pgbk.receiver.spool.SpoolLimit;
 import io.pgbk.receiver.stream.StreamSettings;
 
 import java.nio.file.Path;
@@ -23,26 +27,32 @@ import java.util.Optional;
 
 public record ReceiverSettings(Path spool, Optional<SlotName> slot, boolean createSlot,
                                Optional<SystemIdentifier> expectedSystem, String applicationName,
-                               StreamSettings stream, Backoff backoff, boolean primaryOnly) {
+                               StreamSettings stream, Backoff backoff, boolean primaryOnly,
+                               SpoolLimit spoolMax) {
 
     public static ReceiverSettings of(Path spool, Optional<SlotName> slot, Optional<SystemIdentifier> expectedSystem) {
         return new ReceiverSettings(spool, slot, true, expectedSystem, "pgbk", StreamSettings.DEFAULT,
-                Backoff.between(Duration.ofSeconds(1), Duration.ofSeconds(30)), false);
+                Backoff.between(Duration.ofSeconds(1), Duration.ofSeconds(30)), false, SpoolLimit.DEFAULT);
     }
 
     public ReceiverSettings withStream(StreamSettings settings) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, settings, backoff, primaryOnly);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, settings, backoff, primaryOnly, spoolMax);
     }
 
     public ReceiverSettings withBackoff(Backoff retry) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, retry, primaryOnly);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, retry, primaryOnly, spoolMax);
     }
 
     public ReceiverSettings withApplicationName(String name) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, name, stream, backoff, primaryOnly);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, name, stream, backoff, primaryOnly, spoolMax);
+    }
+
+    public ReceiverSettings withSpoolMax(SpoolLimit limit) {
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, backoff, primaryOnly,
+                limit);
     }
 
     public ReceiverSettings withPrimaryOnly(boolean only) {
-        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, backoff, only);
+        return new ReceiverSettings(spool, slot, createSlot, expectedSystem, applicationName, stream, backoff, only, spoolMax);
     }
 }

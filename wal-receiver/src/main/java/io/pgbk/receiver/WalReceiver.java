@@ -19,6 +19,10 @@
  * been removed") leaves a gap: it is logged as an error, recorded through the consumer, and
  * streaming resumes where that server's WAL begins (its slot's restart position, else its
  * current segment).
+ * A repository that stops taking WAL makes it pile up in the spool; once the spool holds
+ * spoolMax bytes that are not stored the receiver ends the stream and raises an alarm at every
+ * status interval until the repository has taken half of it: the slot keeps the WAL on the
+ * primary meanwhile, and nothing is reported flushed that the repository does not hold.
  * A locator that fails (an unreachable DCS) does not stop the receiver: it keeps the primary it
  * knows and asks again later.
  * Within one run the receiver remembers exactly how far it got; a new run reads the spool and
@@ -104,6 +108,10 @@ public final class WalReceiver implements Runnable {
         Optional<ClusterMember> known = Optional.empty();
         try {
             while (!stopRequested()) {
+                if (spoolFull()) {
+                    awaitRoom();
+                    continue;
+                }
                 Optional<ClusterMember> primary = locate(known);
                 if (primary.isEmpty()) {
                     LOG.info("no primary known; waiting");
@@ -221,7 +229,7 @@ public final class WalReceiver implements Runnable {
                 TimelineStreamer.Outcome outcome;
                 try {
                     outcome = streamer.stream(connection, settings.slot(), plan.position(), spool,
-                            () -> stopRequested() || watch.primaryMoved());
+                            () -> stopRequested() || watch.primaryMoved() || spoolFull());
                 } catch (ReplicationFailure e) {
                     if (isWalRemoved(e)) {
                         missingFrom = Optional.of(plan.position());
@@ -240,6 +248,28 @@ public final class WalReceiver implements Runnable {
                 LOG.info("{} is now on timeline {}", member.name(), identity.timeline().value());
             }
             return streamed;
+        }
+    }
+
+    private boolean spoolFull() {
+        return spool != null && settings.spoolMax().reachedBy(spool.backlog());
+    }
+
+    /** Raises the alarm at every status interval until the repository has taken half of the spool's backlog. */
+    private void awaitRoom() {
+        while (!stopRequested() && !settings.spoolMax().roomFor(spool.backlog())) {
+            String alarm = "spool " + spool.directory() + " holds " + spool.backlog()
+                    + " bytes of WAL not yet in the repository (limit " + settings.spoolMax()
+                    + "): " + spool.lastStoreFailure().map(failure -> "the repository is not taking WAL: " + failure)
+                            .orElse("the repository takes WAL slower than the primary writes it")
+                    + "; not receiving until it has caught up (the slot keeps the WAL on the primary)";
+            failed(alarm);
+            LOG.error(alarm);
+            sleepUnlessStopped(settings.stream().statusInterval());
+        }
+        if (!stopRequested()) {
+            LOG.info("the spool holds {} bytes not yet stored, under half the limit of {}: receiving again",
+                    spool.backlog(), settings.spoolMax());
         }
     }
 
@@ -295,6 +325,9 @@ public final class WalReceiver implements Runnable {
         if (state.isEmpty() && settings.createSlot()) {
             connection.createPhysicalSlot(slot);
             state = connection.readReplicationSlot(slot);
+            LOG.warn("replication slot {} did not exist on {} (new primary, or dropped): created it at {}; WAL that "
+                    + "pgbk had not stored before that may be gone, which streaming will show as a WAL GAP", slot,
+                    connection.target(), state.map(SlotState::restartLsn).orElse(Lsn.INVALID));
         }
         if (state.isEmpty()) {
             throw new PgbkException("replication slot " + slot + " does not exist on " + connection.target());

@@ -2,6 +2,7 @@ package io.pgbk.receiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.receiver.gap.WalGap;
@@ -60,6 +61,10 @@ class WalGapTest {
 
             try (RunningReceiver second = new RunningReceiver(
                     new WalReceiver(settings, locator, repository, Clock.systemUTC(), Map.of()))) {
+                // The receiver resumes at the server's current segment: WAL switched before it has
+                // seen the gap would fall into the gap too.
+                Eventually.await("the receiver to detect the gap", WAIT, () -> !second.receiver().gaps().isEmpty(),
+                        () -> "gaps " + second.receiver().gaps() + ", last failure " + second.receiver().lastFailure());
                 String after = switchWal(primary);
                 await(repository, after, second);
 
@@ -73,6 +78,72 @@ class WalGapTest {
                 assertThat(Files.exists(repository.file(needed))).isFalse();
             }
         }
+    }
+
+    /**
+     * The slot dropped on the primary while the receiver streams through it (pg_receivewal stops
+     * there): the receiver re-creates it; with the WAL still on the primary it goes on without a
+     * gap, and with the WAL removed before it came back it records the gap and goes on.
+     */
+    @Test
+    void reCreatesASlotDroppedWhileStreamingAndRecordsAGapOnlyWhenWalWasLost() throws Exception {
+        try (PostgresCluster primary = PostgresCluster.startPrimary("gap-drop", PostgresOptions.defaults()
+                .withSetting("max_wal_size", "32MB").withSetting("min_wal_size", "2MB"))) {
+            DirectoryConsumer repository = new DirectoryConsumer(temp.resolve("repository"), MIB);
+            // a reconnection 3 s after a failure leaves the test time to remove WAL in between
+            ReceiverSettings settings = ReceiverSettings.of(temp.resolve("spool"), Optional.of(SLOT), Optional.empty())
+                    .withStream(new StreamSettings(Duration.ofMillis(200), Duration.ofSeconds(20), false))
+                    .withBackoff(Backoff.between(Duration.ofSeconds(3), Duration.ofSeconds(3)));
+            try (RunningReceiver receiver = new RunningReceiver(new WalReceiver(settings,
+                    new FixedPrimaryLocator(primary.conninfo()), repository, Clock.systemUTC(), Map.of()))) {
+                await(repository, switchWal(primary), receiver);
+                String restartBefore = restartLsn(primary);
+
+                dropSlotUnderTheReceiver(primary);
+                String kept = switchWal(primary);
+                await(repository, kept, receiver);
+                assertThat(receiver.receiver().gaps()).as("no WAL was lost").isEmpty();
+                assertThat(restartLsn(primary)).as("the slot is back").isNotNull();
+                assertThat(Lsn.parse(restartLsn(primary))).isGreaterThanOrEqualTo(Lsn.parse(restartBefore));
+
+                dropSlotUnderTheReceiver(primary);
+                String needed = primary.queryForString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+                for (int i = 0; i < 4; i++) {
+                    switchWal(primary);
+                }
+                primary.execute("CHECKPOINT");
+                assertThat(primary.queryForLong("SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + needed + "'"))
+                        .as(needed + " removed by the checkpoint").isZero();
+                String after = switchWal(primary);
+                await(repository, after, receiver);
+
+                assertThat(receiver.receiver().gaps()).hasSize(1);
+                WalGap gap = receiver.receiver().gaps().get(0);
+                assertThat(gap.from().lsn()).isGreaterThanOrEqualTo(WalSegmentName.parse(needed).startLsn(MIB));
+                assertThat(gap.to().lsn()).isGreaterThan(gap.from().lsn());
+                String firstLost = WalSegmentName.from(gap.from().timeline(), gap.from().lsn(), MIB).toString();
+                assertThat(Files.exists(repository.file(firstLost))).as(firstLost + " stored").isFalse();
+                assertThat(repository.gaps()).containsExactly(gap);
+                assertThat(restartLsn(primary)).as("the slot is back").isNotNull();
+            }
+        }
+    }
+
+    private static String restartLsn(PostgresCluster primary) {
+        return primary.queryForString("SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+    }
+
+    /** Ends the receiver's walsender and drops the slot before the receiver comes back. */
+    private static void dropSlotUnderTheReceiver(PostgresCluster primary) {
+        primary.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+        Eventually.await("the slot to be dropped", WAIT, () -> {
+            try {
+                primary.execute("SELECT pg_drop_replication_slot('" + SLOT + "')");
+                return true;
+            } catch (RuntimeException active) {
+                return false;
+            }
+        }, () -> primary.queryForString("SELECT active_pid FROM pg_replication_slots"));
     }
 
     private static String switchWal(PostgresCluster cluster) {

@@ -13,11 +13,15 @@ import io.pgbk.receiver.locator.FixedPrimaryLocator;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.spool.ArchiveConsumer;
 import io.pgbk.receiver.spool.DirectoryConsumer;
+import io.pgbk.receiver.spool.SpoolLimit;
 import io.pgbk.receiver.stream.StreamSettings;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.storage.s3.S3ObjectStore;
+import io.pgbk.storage.s3.S3Settings;
 import io.pgbk.testkit.postgres.PostgresCluster;
 import io.pgbk.testkit.postgres.PostgresOptions;
 import io.pgbk.testkit.postgres.StandbyOptions;
+import io.pgbk.testkit.s3.S3ProxyServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -382,6 +386,67 @@ class WalReceiverTest {
                 assertThat(read(fetched)).as(segment.toString())
                         .isEqualTo(read(primary.dataDirectory().resolve("pg_wal").resolve(segment.toString())));
             }
+        }
+    }
+
+    @Test
+    void anUnreachableRepositoryFillsTheSpoolToItsLimitThenTheBacklogDrainsWithoutAGap() throws Exception {
+        SpoolLimit limit = new SpoolLimit(3 * MIB.bytes());
+        Path spool = temp.resolve("spool");
+        try (PostgresCluster primary = PostgresCluster.startPrimary("recv-full", options());
+             S3ProxyServer s3 = S3ProxyServer.launch();
+             S3ObjectStore store = new S3ObjectStore(S3Settings.defaults().withEndpoint(s3.endpoint(), true)
+                     .withCredentials(s3.accessKey(), s3.secretKey()).withLocation(s3.bucket(), "repo")
+                     .withMaxAttempts(1))) {
+            Repository repository = Repository.open(store, "main");
+            WalArchive wal = new WalArchive(repository, Compression.DEFAULT);
+            ArchiveConsumer archive = new ArchiveConsumer(wal, repository);
+            ReceiverSettings settings = ReceiverSettings.of(spool, Optional.of(SLOT), Optional.empty()).withStream(QUICK)
+                    .withBackoff(Backoff.between(Duration.ofMillis(100), Duration.ofSeconds(1))).withSpoolMax(limit);
+            try (RunningReceiver receiver = new RunningReceiver(new WalReceiver(settings,
+                    new FixedPrimaryLocator(primary.conninfo()), archive, Clock.systemUTC(), Map.of()))) {
+                awaitStreaming(primary);
+                String stored = writeAndSwitch(primary, 1).get(0);
+                awaitNewest(archive, stored, receiver);
+
+                s3.stop();
+                List<String> during = writeAndSwitch(primary, 8);
+                Eventually.await("the spool alarm", WAIT,
+                        () -> receiver.receiver().lastFailure().filter(m -> m.contains("not yet in the repository")).isPresent(),
+                        () -> "last failure " + receiver.receiver().lastFailure());
+                Eventually.await("the receiver to stop receiving", WAIT,
+                        () -> primary.queryForLong("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pgbk'") == 0,
+                        () -> primary.queryForString("SELECT string_agg(state || ' ' || write_lsn, ', ') FROM pg_stat_replication"));
+                assertThat(receiver.receiver().lastFailure().orElseThrow())
+                        .contains("spool " + spool, "(limit 3MB)", "the repository is not taking WAL")
+                        .doesNotContain(s3.secretKey());
+                assertThat(filesBytes(spool)).as("bytes in the spool").isLessThanOrEqualTo(limit.bytes() + MIB.bytes());
+                assertThat(lsn(primary, "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+                        .isLessThanOrEqualTo(segmentEnd(stored));
+
+                s3.start();
+                String last = during.get(during.size() - 1);
+                awaitNewest(archive, last, receiver);
+                awaitStreaming(primary);
+                for (WalSegmentName segment = WalSegmentName.parse(stored); !segment.equals(WalSegmentName.parse(last).next(MIB));
+                     segment = segment.next(MIB)) {
+                    assertThat(wal.stat(segment.toString())).as(segment + " in the repository").isPresent();
+                }
+                assertThat(repository.list("wal-gaps/")).isEmpty();
+                assertThat(receiver.receiver().gaps()).isEmpty();
+            }
+        }
+    }
+
+    private static void awaitNewest(ArchiveConsumer archive, String segment, RunningReceiver receiver) {
+        Eventually.await(segment + " in the repository", WAIT,
+                () -> archive.newestStoredSegment().map(Object::toString).filter(segment::equals).isPresent(),
+                () -> "newest " + archive.newestStoredSegment() + ", last failure " + receiver.receiver().lastFailure());
+    }
+
+    private static long filesBytes(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.mapToLong(file -> read(file).length).sum();
         }
     }
 }

@@ -3,6 +3,8 @@
  * backups right now? Each check is one line, and a failed one does not hide the others, except
  * that nothing about the server can be checked without a connection to it:
  *  - repository: a probe object is stored, found and removed (reachable, writable, listable);
+ *  - wal gaps: the gaps pgbk receive-wal recorded under wal-gaps/ (WAL the primary had removed
+ *    before it was stored) fail the check with their range: no restore can replay across one;
  *  - postgresql: a session opens and answers;
  *  - cluster: the repository's cluster.json names this server's system identifier and version;
  *  - archive settings: archive_mode is on and archive_command runs pgbk wal-push (a warning
@@ -14,6 +16,8 @@
  */
 package io.pgbk.core.check;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgbk.core.backup.DatabaseEndpoint;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
@@ -23,8 +27,10 @@ import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
+import io.pgbk.storage.ObjectInfo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -41,6 +47,7 @@ import java.util.UUID;
 public final class ClusterCheck {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final String WAL_GAPS = "wal-gaps/";
 
     private final Repository repository;
     private final DatabaseEndpoint server;
@@ -57,6 +64,7 @@ public final class ClusterCheck {
     public List<CheckResult> run() {
         List<CheckResult> results = new ArrayList<>();
         results.add(repositoryAccess());
+        results.add(walGaps());
         Connection opened;
         try {
             opened = server.connect();
@@ -95,6 +103,29 @@ public final class ClusterCheck {
             return CheckResult.ok("repository", repository.describe() + " is readable and writable");
         } catch (IOException | PgbkException e) {
             return CheckResult.failed("repository", e.getMessage());
+        }
+    }
+
+    /** Reads the records that the WAL receiver writes (io.pgbk.receiver.gap.WalGap's JSON). */
+    private CheckResult walGaps() {
+        try {
+            List<String> ranges = new ArrayList<>();
+            for (ObjectInfo object : repository.list(WAL_GAPS)) {
+                try (InputStream in = repository.get(object.key()).orElseThrow(() -> new PgbkException(
+                        repository.objectName(object.key()) + " vanished while it was being read"))) {
+                    JsonNode gap = new ObjectMapper().readTree(in.readAllBytes());
+                    ranges.add("WAL from " + gap.path("from_lsn").asText() + " on timeline "
+                            + gap.path("from_timeline").asText() + " to " + gap.path("to_lsn").asText() + " on timeline "
+                            + gap.path("to_timeline").asText() + " (detected " + gap.path("detected_at").asText() + ")");
+                }
+            }
+            if (ranges.isEmpty()) {
+                return CheckResult.ok("wal gaps", "none recorded");
+            }
+            return CheckResult.failed("wal gaps", ranges.size() + " recorded, no restore can replay across them: "
+                    + String.join("; ", ranges));
+        } catch (IOException | PgbkException e) {
+            return CheckResult.failed("wal gaps", "cannot read the gap records: " + e.getMessage());
         }
     }
 

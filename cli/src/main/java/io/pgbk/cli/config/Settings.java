@@ -12,6 +12,7 @@ import io.pgbk.core.codec.Compression;
 import io.pgbk.core.retention.RetentionWindow;
 import io.pgbk.ha.dcs.DcsLocation;
 import io.pgbk.receiver.conninfo.ConnInfo;
+import io.pgbk.receiver.spool.SpoolLimit;
 import io.pgbk.storage.StoreLocation;
 import io.pgbk.storage.s3.S3Encryption;
 import io.pgbk.storage.s3.S3Settings;
@@ -138,6 +139,12 @@ public final class Settings {
             ValueType.integer(1, 3600), 10,
             "receive-wal: seconds between status updates to the primary (and fsyncs of the spool).");
 
+    public static final Setting<SpoolLimit> SPOOL_MAX = Setting.withDefault("spool-max",
+            ValueType.of("SIZE", "a size such as 512MB or 1GB", SpoolLimit::parse, SpoolLimit::toString),
+            SpoolLimit.DEFAULT,
+            "receive-wal: WAL the spool may hold that the repository has not taken yet; past it the receiver stops "
+                    + "receiving and logs an alarm until the repository catches up (the slot keeps the WAL on the primary).");
+
     public static final Setting<String> LOG_LEVEL = Setting.withDefault("log-level",
             ValueType.choice("error", "warn", "info", "debug", "trace"), "info",
             "Detail of pgbk's messages on stderr; --verbose means debug, --quiet error.");
@@ -145,7 +152,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(REPO, CLUSTER, PGDATA, DB, PRIMARY, COMPRESS, JOBS,
             ARCHIVE_TIMEOUT, MAX_INCREMENTAL_CHAIN, LOCK_PATH, RETENTION_FULL, RETENTION_WINDOW, MINIMUM_REDUNDANCY,
             S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SSE, S3_KMS_KEY_ID,
-            PG_BIN, PGBK_COMMAND, PRIMARY_FROM, SLOT, APPLICATION_NAME, SPOOL_PATH, ARCHIVE_ASYNC, PREFETCH, STATUS_INTERVAL,
+            PG_BIN, PGBK_COMMAND, PRIMARY_FROM, SLOT, APPLICATION_NAME, SPOOL_PATH, ARCHIVE_ASYNC, PREFETCH, STATUS_INTERVAL, SPOOL_MAX,
             LOG_LEVEL);
 
     private Settings() {

@@ -11,10 +11,16 @@
 package io.pgbk.receiver.gap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.TimelineId;
+import io.pgbk.error.PgbkException;
 import io.pgbk.receiver.timeline.WalPosition;
 
+import java.io.IOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,6 +45,30 @@ public record WalGap(WalPosition from, WalPosition to, Instant detectedAt, Strin
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a map of strings and numbers as JSON", e);
         }
+    }
+
+    /** Reads a record written by toJson(); source names it in the message when it is not one. */
+    public static WalGap fromJson(byte[] json, String source) {
+        try {
+            JsonNode document = new ObjectMapper().readTree(json);
+            return new WalGap(
+                    new WalPosition(new TimelineId(field(document, "from_timeline").asLong()),
+                            Lsn.parse(field(document, "from_lsn").asText())),
+                    new WalPosition(new TimelineId(field(document, "to_timeline").asLong()),
+                            Lsn.parse(field(document, "to_lsn").asText())),
+                    Instant.parse(field(document, "detected_at").asText()),
+                    field(document, "server").asText(), field(document, "detected_by").asText());
+        } catch (IOException | DateTimeParseException | IllegalArgumentException e) {
+            throw new PgbkException(source + " is not a WAL gap record: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode field(JsonNode document, String name) {
+        JsonNode value = document == null ? null : document.get(name);
+        if (value == null || value.isNull()) {
+            throw new IllegalArgumentException("'" + name + "' is missing");
+        }
+        return value;
     }
 
     @Override

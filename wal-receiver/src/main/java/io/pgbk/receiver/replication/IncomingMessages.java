@@ -58,6 +58,14 @@ public final class IncomingMessages {
     }
 
     /**
+     * True when bytes of a next message are already here (in pgjdbc's buffer or the socket's), so
+     * that reading it will not wait; asks the kernel, does not wait for the network.
+     */
+    public boolean pending() throws IOException {
+        return stream.hasMessagePending();
+    }
+
+    /**
      * The type of the next message once one has begun to arrive, or empty when none did within
      * wait (at least a millisecond: a socket timeout of zero would mean forever).
      */

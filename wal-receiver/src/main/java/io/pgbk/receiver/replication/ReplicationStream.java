@@ -65,6 +65,19 @@ public final class ReplicationStream {
         }
     }
 
+    /** True when the next message has already arrived: reading it will not wait. */
+    public boolean hasPending() {
+        if (ended) {
+            return false;
+        }
+        try {
+            return incoming.pending();
+        } catch (IOException e) {
+            ended = true;
+            throw ReplicationFailure.of(description, e);
+        }
+    }
+
     public void send(StandbyStatus status) {
         byte[] message = status.encode();
         try {

@@ -21,11 +21,16 @@ import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
 import io.pgbk.receiver.gap.WalGap;
+import io.pgbk.receiver.timeline.WalPosition;
+import io.pgbk.storage.ObjectInfo;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 
 public final class ArchiveConsumer implements CompletedWalConsumer {
@@ -63,6 +68,22 @@ public final class ArchiveConsumer implements CompletedWalConsumer {
         } catch (IOException e) {
             throw new PgbkException("cannot record " + gap + " in " + repository.describe() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The gaps recorded in the repository, oldest first. */
+    public List<WalGap> recordedGaps() {
+        List<WalGap> gaps = new ArrayList<>();
+        for (ObjectInfo object : repository.list(GAPS)) {
+            String key = object.key();
+            try (InputStream in = repository.get(key).orElseThrow(() ->
+                    new PgbkException(repository.objectName(key) + " vanished while it was being read"))) {
+                gaps.add(WalGap.fromJson(in.readAllBytes(), repository.objectName(key)));
+            } catch (IOException e) {
+                throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
+            }
+        }
+        gaps.sort(Comparator.comparing(WalGap::from, WalPosition.PROGRESS));
+        return gaps;
     }
 
     @Override

@@ -35,10 +35,22 @@ final class HandOff implements AutoCloseable {
      * A file waiting for the consumer (the first one stays in the queue while it is being
      * stored); end is the WAL position it completes, empty for history files.
      */
-    record Item(Path file, Optional<Lsn> end) {
+    record Item(Path file, Optional<Lsn> end, long bytes) {
+
+        Item(Path file, Optional<Lsn> end) {
+            this(file, end, sizeOf(file));
+        }
 
         Item cappedAt(Lsn cap) {
-            return new Item(file, end.map(e -> e.compareTo(cap) > 0 ? cap : e));
+            return new Item(file, end.map(e -> e.compareTo(cap) > 0 ? cap : e), bytes);
+        }
+
+        private static long sizeOf(Path file) {
+            try {
+                return Files.size(file);
+            } catch (IOException e) {
+                throw new PgbkException("cannot read the size of " + file + " in the WAL spool: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -46,6 +58,8 @@ final class HandOff implements AutoCloseable {
     private final List<Item> queue = new ArrayList<>();
     private final Thread thread;
     private Lsn storedUpTo = Lsn.INVALID;
+    /** Why the consumer rejected the file now first in line; empty once a file was accepted after it. */
+    private Optional<String> lastFailure = Optional.empty();
     private boolean closing;
 
     HandOff(CompletedWalConsumer consumer) {
@@ -89,6 +103,16 @@ final class HandOff implements AutoCloseable {
         return queue.size();
     }
 
+    /** The bytes of the files queued or being stored. */
+    synchronized long waitingBytes() {
+        return queue.stream().mapToLong(Item::bytes).sum();
+    }
+
+    /** The consumer's latest refusal, while no file has been accepted since. */
+    synchronized Optional<String> lastFailure() {
+        return lastFailure;
+    }
+
     /** Blocks until every queued file has been accepted or timeout passes; true when the queue is empty. */
     synchronized boolean awaitEmpty(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -115,9 +139,10 @@ final class HandOff implements AutoCloseable {
                 }
                 item = queue.get(0);
             }
-            boolean accepted = offer(item);
+            Optional<String> failure = offer(item);
             synchronized (this) {
-                if (accepted) {
+                lastFailure = failure;
+                if (failure.isEmpty()) {
                     Item done = queue.remove(0);
                     done.end().filter(end -> end.compareTo(storedUpTo) > 0).ifPresent(end -> storedUpTo = end);
                     retry = FIRST_RETRY;
@@ -130,16 +155,17 @@ final class HandOff implements AutoCloseable {
         }
     }
 
-    private boolean offer(Item item) {
+    /** Hands one file to the consumer; the reason it was refused, empty when it was stored. */
+    private Optional<String> offer(Item item) {
         try {
             consumer.accept(item.file());
         } catch (PgbkException e) {
             LOG.warn("cannot store {}, will retry: {}", item.file().getFileName(), e.getMessage());
-            return false;
+            return Optional.of(e.getMessage());
         } catch (Exception e) {
             LOG.warn("cannot store {}, will retry: {}", item.file().getFileName(), e.toString());
             LOG.debug("store failure", e);
-            return false;
+            return Optional.of(e.toString());
         }
         try {
             Files.deleteIfExists(item.file());
@@ -148,7 +174,7 @@ final class HandOff implements AutoCloseable {
             LOG.warn("stored {} but cannot remove it from the spool: {}", item.file().getFileName(), e.toString());
         }
         LOG.debug("stored {}", item.file().getFileName());
-        return true;
+        return Optional.empty();
     }
 
     /** Waits on this monitor; Duration.ZERO waits until notified. A close interrupts every wait. */

@@ -227,6 +227,23 @@ public final class SegmentSpool implements AutoCloseable {
         return stored;
     }
 
+    /**
+     * The bytes of WAL in the spool that are not in the repository yet: the files waiting for
+     * the consumer and what the segment in progress holds. Compared against the SpoolLimit.
+     */
+    public long backlog() {
+        return handOff.waitingBytes() + (open == null ? 0 : received.segmentOffset(size));
+    }
+
+    /** Why the repository refused the file now waiting first; empty while it takes WAL. */
+    public Optional<String> lastStoreFailure() {
+        return handOff.lastFailure();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
     /** Files queued for the consumer or being stored now. */
     public int filesWaiting() {
         return handOff.waiting();

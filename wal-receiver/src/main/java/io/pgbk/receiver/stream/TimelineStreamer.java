@@ -4,9 +4,12 @@
  *
  * Status updates report write = received and flush = what the spool counts as safe (see
  * SegmentSpool), apply = invalid. They go out at the status interval, at once when the server
- * asks (a keepalive with the reply flag), and in synchronous mode whenever the burst of WAL that
- * was waiting has been written and fsynced (at least every 20 ms while WAL keeps coming). A server silent for half the receive timeout is
- * asked for a keepalive; silent for all of it, it is given up.
+ * asks (a keepalive with the reply flag), and in synchronous mode as soon as everything the
+ * server has sent so far is written (no further message has arrived: a look that does not wait),
+ * fsynced, as pg_receivewal does, and at least every 20 ms while WAL keeps coming. A commit on
+ * the primary waits for that report, so the synchronous path never waits for the network. A
+ * server silent for half the receive timeout is asked for a keepalive; silent for all of it, it
+ * is given up.
  *
  * A shutting-down server asks for a reply and then waits until the reply's flush position (or,
  * when flush is invalid, its write position) reaches everything it sent. Our flush lags behind
@@ -40,8 +43,6 @@ public final class TimelineStreamer {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineStreamer.class);
     /** How long a wait for the server may last before the stop flag is looked at again. */
     private static final Duration STOP_CHECK = Duration.ofMillis(250);
-    /** A wait short enough to mean "is more WAL already here?" */
-    private static final Duration AT_ONCE = Duration.ofMillis(1);
     /** In synchronous mode, the longest a steady flow of WAL may go unreported (and unsynced). */
     private static final Duration SYNCHRONOUS_BATCH = Duration.ofMillis(20);
 
@@ -72,13 +73,12 @@ public final class TimelineStreamer {
                 unreportedSince = Optional.empty();
                 nextStatus = now.plus(settings.statusInterval());
             }
-            Duration wait = unreportedSince.isPresent() ? AT_ONCE : min(Duration.between(now, nextStatus), STOP_CHECK);
-            Optional<StreamMessage> message = stream.next(wait);
+            if (unreportedSince.isPresent() && !stream.hasPending()) {
+                syncAndReport(stream, spool);
+                unreportedSince = Optional.empty();
+            }
+            Optional<StreamMessage> message = stream.next(min(Duration.between(now, nextStatus), STOP_CHECK));
             if (message.isEmpty()) {
-                if (unreportedSince.isPresent()) {
-                    syncAndReport(stream, spool);
-                    unreportedSince = Optional.empty();
-                }
                 Duration silence = Duration.between(lastHeard, clock.instant());
                 if (silence.compareTo(settings.receiveTimeout()) > 0) {
                     throw new ReplicationFailure("no message from " + connection.target() + " for "

@@ -3,7 +3,9 @@
  * the primary (found in the DCS, or given as a fixed conninfo) through a replication slot into
  * the spool, and from there into the repository, following failovers and timeline switches,
  * until SIGTERM or SIGINT (exit 0). --create-slot and --drop-slot do only that, on the current
- * primary, and exit.
+ * primary, and exit. --check (alias --once) looks once, for monitoring: the stream's position
+ * against the server's and the gaps recorded in the repository; exit 1 with one line of reason
+ * when streaming cannot work or WAL is missing.
  */
 package io.pgbk.cli.command.receivewal;
 
@@ -23,6 +25,7 @@ import io.pgbk.receiver.ReceiverSettings;
 import io.pgbk.receiver.WalReceiver;
 import io.pgbk.receiver.conninfo.ConnInfo;
 import io.pgbk.receiver.conninfo.PasswordFile;
+import io.pgbk.receiver.health.StreamCheck;
 import io.pgbk.receiver.replication.ReplicationConnection;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.spool.ArchiveConsumer;
@@ -58,18 +61,23 @@ public final class ReceiveWalCommand implements PgbkCommand {
     @Option(names = "--drop-slot", description = "Drop the replication slot on the current primary and exit.")
     private boolean dropSlot;
 
+    @Option(names = {"--check", "--once"}, description = "Report the stream's position against the primary and the "
+            + "WAL gaps recorded in the repository, then exit: 0 when healthy, 1 with the reason (a gap recorded, the "
+            + "DCS or the primary unreachable, the slot missing).")
+    private boolean check;
+
     @Override
     public List<Setting<?>> settings() {
         List<Setting<?>> settings = new ArrayList<>(ConfiguredRepository.SETTINGS);
         settings.addAll(List.of(Settings.COMPRESS, Settings.PRIMARY_FROM, Settings.DB, Settings.SLOT,
-                Settings.APPLICATION_NAME, Settings.SPOOL_PATH, Settings.STATUS_INTERVAL));
+                Settings.APPLICATION_NAME, Settings.SPOOL_PATH, Settings.STATUS_INTERVAL, Settings.SPOOL_MAX));
         return settings;
     }
 
     @Override
     public ExitStatus run(CommandContext context) {
-        if (createSlot && dropSlot) {
-            throw new PgbkException("--create-slot and --drop-slot cannot be used together");
+        if ((createSlot ? 1 : 0) + (dropSlot ? 1 : 0) + (check ? 1 : 0) > 1) {
+            throw new PgbkException("--create-slot, --drop-slot and --check cannot be used together");
         }
         Configuration configuration = context.configuration();
         SlotName slot = new SlotName(configuration.require(Settings.SLOT));
@@ -78,8 +86,17 @@ public final class ReceiveWalCommand implements PgbkCommand {
                 manageSlot(source, slot, context);
                 return ExitStatus.OK;
             }
-            receive(source, slot, context);
-            return ExitStatus.OK;
+            try (ConfiguredRepository opened = ConfiguredRepository.open(configuration)) {
+                Repository repository = opened.repository();
+                ArchiveConsumer consumer = new ArchiveConsumer(
+                        new WalArchive(repository, configuration.require(Settings.COMPRESS)), repository);
+                ReceiverSettings settings = receiverSettings(configuration, repository, slot, source);
+                if (check) {
+                    return check(new StreamCheck(settings, source.locator(), consumer, context.environment()), context);
+                }
+                receive(source, repository, consumer, settings, context);
+                return ExitStatus.OK;
+            }
         }
     }
 
@@ -102,26 +119,35 @@ public final class ReceiveWalCommand implements PgbkCommand {
         }
     }
 
-    private void receive(PrimarySource source, SlotName slot, CommandContext context) {
-        Configuration configuration = context.configuration();
-        try (ConfiguredRepository opened = ConfiguredRepository.open(configuration)) {
-            Repository repository = opened.repository();
-            ArchiveConsumer consumer = new ArchiveConsumer(
-                    new WalArchive(repository, configuration.require(Settings.COMPRESS)), repository);
-            ReceiverSettings settings = ReceiverSettings.of(
-                            configuration.require(Settings.SPOOL_PATH).resolve(repository.clusterName()),
-                            Optional.of(slot), repository.clusterInfo().map(ClusterInfo::systemIdentifier))
-                    .withStream(new StreamSettings(Duration.ofSeconds(configuration.require(Settings.STATUS_INTERVAL)),
-                            RECEIVE_TIMEOUT, synchronous))
-                    .withApplicationName(configuration.require(Settings.APPLICATION_NAME))
-                    .withPrimaryOnly(source.followsDcs());
-            WalReceiver receiver = new WalReceiver(settings, source.locator(), consumer, context.clock(),
-                    context.environment());
-            log.info("receiving WAL from {} into {} (slot {}, {})", source, repository.describe(), slot,
-                    synchronous ? "synchronous" : "asynchronous");
-            try (StopSignals signals = StopSignals.install(receiver::stop)) {
-                receiver.run();
-            }
+    private ReceiverSettings receiverSettings(Configuration configuration, Repository repository, SlotName slot,
+                                              PrimarySource source) {
+        return ReceiverSettings.of(configuration.require(Settings.SPOOL_PATH).resolve(repository.clusterName()),
+                        Optional.of(slot), repository.clusterInfo().map(ClusterInfo::systemIdentifier))
+                .withStream(new StreamSettings(Duration.ofSeconds(configuration.require(Settings.STATUS_INTERVAL)),
+                        RECEIVE_TIMEOUT, synchronous))
+                .withApplicationName(configuration.require(Settings.APPLICATION_NAME))
+                .withPrimaryOnly(source.followsDcs())
+                .withSpoolMax(configuration.require(Settings.SPOOL_MAX));
+    }
+
+    private static ExitStatus check(StreamCheck streamCheck, CommandContext context) {
+        StreamCheck.Report report = streamCheck.run();
+        report.lines().forEach(context.out()::println);
+        if (report.healthy()) {
+            context.out().println("healthy");
+            return ExitStatus.OK;
+        }
+        throw new PgbkException(report.problem().get());
+    }
+
+    private void receive(PrimarySource source, Repository repository, ArchiveConsumer consumer,
+                         ReceiverSettings settings, CommandContext context) {
+        WalReceiver receiver = new WalReceiver(settings, source.locator(), consumer, context.clock(),
+                context.environment());
+        log.info("receiving WAL from {} into {} (slot {}, {})", source, repository.describe(),
+                settings.slot().map(Object::toString).orElse("none"), synchronous ? "synchronous" : "asynchronous");
+        try (StopSignals signals = StopSignals.install(receiver::stop)) {
+            receiver.run();
         }
     }
 }

@@ -23,14 +23,10 @@ import io.pgbk.receiver.stream.StreamSettings;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.consul.ConsulServer;
 import io.pgbk.testkit.etcd.EtcdServer;
-import io.pgbk.testkit.os.LogFile;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.patroni.PatroniDcs;
 import io.pgbk.testkit.patroni.PatroniNode;
-import io.pgbk.testkit.postgres.PostgresBinaries;
-import io.pgbk.testkit.postgres.PostgresCluster;
-import io.pgbk.testkit.postgres.PostgresOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -110,7 +106,7 @@ class PatroniFailoverTest {
                 try (RowWriter writer = RowWriter.start(() -> primaryJdbcUrl(locator))) {
                     SOON.until("pgbk to stream from pg1", () -> streamingReplica(pg1, "pgbk"),
                             () -> receiver.lastFailure().orElse(""));
-                    Lsn backupStart = baseBackup(user, pg1, work.path().resolve("base"), work.path());
+                    Lsn backupStart = WalRestore.baseBackup(pg1.postgresPort(), work.path().resolve("base"), work.path());
                     awaitRows(writer, 200);
 
                     NavigableSet<Integer> beforeSwitchover = writer.acknowledged();
@@ -150,7 +146,9 @@ class PatroniFailoverTest {
                             .isEmpty();
                     assertThat(stored.names()).contains("00000002.history");
 
-                    Set<Integer> restored = restoreAndReadRows(work.path(), stored);
+                    Path wal = Files.createDirectory(work.path().resolve("restore-wal"));
+                    stored.fetchAll(wal);
+                    Set<Integer> restored = WalRestore.recoverAndReadRows(work.path(), work.path().resolve("base"), wal);
                     assertThat(restored).containsAll(beforeSwitchover);
                     if (!hardFailover) {
                         assertThat(restored).containsAll(acknowledged);
@@ -200,49 +198,6 @@ class PatroniFailoverTest {
                             + "?user=postgres&connectTimeout=2&socketTimeout=10");
         } catch (RuntimeException dcsBusy) {
             return Optional.empty();
-        }
-    }
-
-    /** pg_basebackup without WAL: the restore must take all of it from the repository. */
-    private static Lsn baseBackup(ServiceUser user, PatroniNode primary, Path target, Path work) {
-        user.run("pg_basebackup", List.of(PostgresBinaries.find().tool("pg_basebackup"),
-                "-d", "host=127.0.0.1 port=" + primary.postgresPort() + " user=postgres",
-                "-D", target.toString(), "-X", "none", "-c", "fast", "--no-sync"), work,
-                new LogFile(work.resolve("pg_basebackup.log")), Duration.ofSeconds(60));
-        try {
-            String label = Files.readString(target.resolve("backup_label"));
-            String start = label.lines().filter(line -> line.startsWith("START WAL LOCATION:")).findFirst().orElseThrow()
-                    .split("\\s+")[3];
-            return Lsn.parse(start);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** Recovers the base backup with restore_command reading what the repository held, to the end of WAL. */
-    private static Set<Integer> restoreAndReadRows(Path work, ArchivedWal stored) throws Exception {
-        Path wal = Files.createDirectory(work.resolve("restore-wal"));
-        stored.fetchAll(wal);
-        Path data = work.resolve("base");
-        Files.writeString(data.resolve("recovery.signal"), "");
-        Files.writeString(data.resolve("postgresql.auto.conf"), String.join("\n",
-                "restore_command = 'cp " + wal + "/%f %p'",
-                "recovery_target_timeline = 'latest'",
-                "hba_file = '" + data.resolve("pg_hba.conf") + "'",
-                "ident_file = '" + data.resolve("pg_ident.conf") + "'",
-                ""), java.nio.file.StandardOpenOption.APPEND);
-        ServiceUser.forServers().takeOwnership(work);
-        try (PostgresCluster restored = PostgresCluster.restoredFrom(data, PostgresOptions.defaults())) {
-            restored.waitUntilPromoted();
-            Set<Integer> rows = new TreeSet<>();
-            try (Connection connection = restored.connect();
-                 Statement statement = connection.createStatement();
-                 ResultSet result = statement.executeQuery("SELECT n FROM acked")) {
-                while (result.next()) {
-                    rows.add(result.getInt(1));
-                }
-            }
-            return rows;
         }
     }
 

@@ -19,7 +19,7 @@
 # Needs: root (PostgreSQL runs as the user postgres), PostgreSQL 15 with pgcrypto
 # (postgresql-15), pgbackrest (Debian package), pgbench, the built jar (mvn -q -B -DskipTests
 # package -pl cli -am). Installs nothing. Everything happens in a scratch directory (removed
-# at the end unless KEEP=1); results are printed as Markdown on stdout, progress on stderr.
+# at the end unless KEEP=1, which also keeps each replay's server log); results are printed as Markdown on stdout, progress on stderr.
 #
 # Usage: bench/wal-archive.sh   (environment: SEGMENTS=128 PREFETCH=32 JOBS=2 ROUNDS=2 SECONDS_LOAD=60)
 set -euo pipefail
@@ -171,20 +171,25 @@ restore_command = '$2'"
     rows=$(psql_at "SELECT count(*) FROM r")
     as_pg "$PGBIN/pg_ctl" -D "$B/replica" -m immediate -w stop > /dev/null
     stop_pgbk_workers
-    rm -f "$B/replica.log"
+    if [[ ${KEEP:-0} == 1 ]]; then
+        mv "$B/replica.log" "$(mktemp "$B/replica-XXXXXX.log")"
+    else
+        rm -f "$B/replica.log"
+    fi
     printf '%s\t%.1f\t%s\t%s\t%.1f\n' "$1" "$(echo "$t1 - $t0" | bc)" "$replayed" "$rows" "$span"
 }
-
-# Warm the launcher once (it writes its class-data-sharing archive on the first run).
-as_pg "$PGBK" --config "$B/pgbk.yaml" --quiet wal-fetch "$last" "$B/spool/warm" 2> /dev/null || true
-rm -f "$B/spool/warm"
-stop_pgbk_workers
 
 cat > "$B/pgbk-noprefetch.yaml" <<EOF
 repo: $B/pgbk-repo
 spool-path: $B/spool
 prefetch: 0
 EOF
+chmod 644 "$B/pgbk-noprefetch.yaml"
+
+# Warm the launcher once (it writes its class-data-sharing archive on the first run); without
+# prefetch, so that no prefetcher outlives the warm-up into the first measured run.
+as_pg "$PGBK" --config "$B/pgbk-noprefetch.yaml" --quiet wal-fetch "$last" "$B/spool/warm" 2> /dev/null || true
+rm -f "$B/spool/warm"
 cat > "$B/pgbk-prefetch.yaml" <<EOF
 repo: $B/pgbk-repo
 spool-path: $B/spool

@@ -27,6 +27,11 @@ public record ArchiveSpool(Path root) {
         return root.resolve("prefetch.lock");
     }
 
+    /** Exists while a prefetcher waits for prefetchLock: the wal-fetch holding it then stops fetching ahead. */
+    public Path prefetcherWaiting() {
+        return root.resolve("prefetch.waiting");
+    }
+
     public Path pushLock() {
         return root.resolve("push.lock");
     }

@@ -8,7 +8,12 @@
  * - files are published under their name only once complete and durable (AtomicFile);
  * - when recovery asks the repository directly for a name, it records the name the queue must
  *   continue from (prefetch-from), and the prefetcher drops whatever lies outside its new window
- *   (another timeline after a promotion, a rewind to older WAL).
+ *   (another timeline after a promotion, a rewind to older WAL);
+ * - in/NAME.missing records when the prefetcher last found the repository without NAME (the end
+ *   of the archive, the next timeline's history file), so that bin/pgbk can answer recovery's
+ *   expected "not there" without a JVM. It holds the time of the check, and bin/pgbk trusts it
+ *   only for a few seconds (the archive may be growing): a wrong "missing" would end a recovery
+ *   early. Only the prefetcher writes one, right after asking the repository.
  */
 package io.pgbk.core.archive;
 
@@ -19,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +34,7 @@ import java.util.stream.Stream;
 public final class PrefetchQueue {
 
     static final String MARKER = "system-identifier";
+    static final String MISSING = ".missing";
     private static final String SEGMENT = "[0-9A-F]{24}";
 
     private final Path directory;
@@ -52,6 +59,21 @@ public final class PrefetchQueue {
 
     public Optional<WalSegmentName> requestedStart() {
         return new DurableText(startFile).read().map(String::strip).filter(text -> text.matches(SEGMENT)).map(WalSegmentName::parse);
+    }
+
+    /** Records that the repository did not have walName when asked at checkedAt. */
+    public void recordMissing(String walName, Instant checkedAt) {
+        new DurableText(directory.resolve(walName + MISSING)).write(checkedAt.toEpochMilli() + "\n");
+    }
+
+    /** Drops the record that walName was missing: the repository has it now. */
+    public void forgetMissing(String walName) {
+        Path marker = directory.resolve(walName + MISSING);
+        try {
+            Files.deleteIfExists(marker);
+        } catch (IOException e) {
+            throw new PgbkException("cannot remove " + marker + " from the prefetch spool: " + e.getMessage(), e);
+        }
     }
 
     /** Ties in/ to a cluster: empties it first when it held another cluster's WAL (or nobody's). */

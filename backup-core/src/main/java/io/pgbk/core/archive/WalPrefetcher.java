@@ -6,7 +6,10 @@
  * It follows recovery through the queue: a segment taken out of in/ makes room for the next one.
  * It starts over wherever the foreground command says recovery went (PrefetchQueue.continueFrom).
  * The first segment the repository lacks is the end of the archive for now: it is asked for
- * again every second, since archiving may still be under way. After `idleTimeout` without any
+ * again every second, since archiving may still be under way, and each answer is recorded in the
+ * spool (PrefetchQueue.recordMissing) with the history files recovery asks for at its end (this
+ * timeline's and the next one's), so that the end of recovery costs at most one JVM (the re-read
+ * of the last segment). After `idleTimeout` without any
  * movement (nothing fetched, nothing taken) the prefetcher exits; the next restore_command that
  * misses the spool starts another. Only one runs per spool (SpoolLock).
  */
@@ -18,6 +21,9 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +39,7 @@ public final class WalPrefetcher {
     private static final Logger log = LoggerFactory.getLogger(WalPrefetcher.class);
     private static final Duration QUEUE_FULL_POLL = Duration.ofMillis(50);
     private static final Duration END_OF_ARCHIVE_POLL = Duration.ofSeconds(1);
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(15);
 
     private final Repository repository;
     private final ArchiveSpool spool;
@@ -53,9 +60,16 @@ public final class WalPrefetcher {
         this.clock = clock;
     }
 
-    /** Runs until idle; returns at once when another prefetcher holds the spool or nothing is archived. */
+    /**
+     * Runs until idle; returns when another prefetcher still holds the spool after a short wait
+     * (the wal-fetch that started this one holds it while it fetches the first segments), or at
+     * once when nothing is archived.
+     */
     public void run() throws InterruptedException {
         Optional<SpoolLock> acquired = SpoolLock.tryAcquire(spool.prefetchLock());
+        if (acquired.isEmpty()) {
+            acquired = awaitLock();
+        }
         if (acquired.isEmpty()) {
             log.debug("another prefetcher is running for {}", spool.root());
             return;
@@ -69,6 +83,23 @@ public final class WalPrefetcher {
             PrefetchQueue queue = spool.prefetchQueue();
             queue.bindTo(cluster.get().systemIdentifier());
             follow(queue, cluster.get().walSegmentSize());
+        }
+    }
+
+    private Optional<SpoolLock> awaitLock() throws InterruptedException {
+        Path waiting = spool.prefetcherWaiting();
+        try {
+            Files.write(waiting, new byte[0]);
+            Optional<SpoolLock> acquired = Optional.empty();
+            Instant deadline = clock.instant().plus(LOCK_WAIT);
+            while (acquired.isEmpty() && clock.instant().isBefore(deadline)) {
+                Thread.sleep(QUEUE_FULL_POLL.toMillis());
+                acquired = SpoolLock.tryAcquire(spool.prefetchLock());
+            }
+            Files.deleteIfExists(waiting);
+            return acquired;
+        } catch (IOException e) {
+            throw new PgbkException("cannot write " + waiting + ": " + e.getMessage(), e);
         }
     }
 
@@ -110,21 +141,47 @@ public final class WalPrefetcher {
                 continue;
             }
             atEnd = false;
+            Instant checkedAt = clock.instant();
             for (Attempt<Boolean> attempt : archive.fetchAll(batch, queue.directory(), jobs)) {
-                if (!attempt.succeeded() || !attempt.result().orElse(false)) {
-                    attempt.failure().map(PgbkException::getMessage)
-                            .ifPresent(message -> log.warn("cannot prefetch {}: {}", attempt.walName(), message));
-                    atEnd = true;
-                    break;
+                if (attempt.succeeded() && attempt.result().orElse(false)) {
+                    queue.forgetMissing(attempt.walName());
+                    next = WalSegmentName.parse(attempt.walName()).next(size);
+                    lastMovement = clock.instant();
+                    continue;
                 }
-                next = WalSegmentName.parse(attempt.walName()).next(size);
-                lastMovement = clock.instant();
+                // Only a clean "not there" is recorded: a failure to ask says nothing about the archive.
+                attempt.failure().map(PgbkException::getMessage).ifPresentOrElse(
+                        message -> log.warn("cannot prefetch {}: {}", attempt.walName(), message),
+                        () -> queue.recordMissing(attempt.walName(), checkedAt));
+                atEnd = true;
+                break;
             }
             if (atEnd) {
+                checkTimelineHistories(queue, archive, next, clock.instant());
                 Thread.sleep(END_OF_ARCHIVE_POLL.toMillis());
             }
         }
         log.info("nothing to do for {}: stopping", idleTimeout);
+    }
+
+    /*
+     * At the end of the archive recovery asks whether a later timeline exists (recovery_target_timeline
+     * 'latest': the next timeline's history file) and, choosing its new timeline, for the history
+     * file of the one it was on (none exists for timeline 1).
+     */
+    private static void checkTimelineHistories(PrefetchQueue queue, WalArchive archive, WalSegmentName end, Instant checkedAt) {
+        for (String history : List.of(end.timeline().historyFileName(), end.timeline().next().historyFileName())) {
+            try {
+                if (archive.stat(history).isPresent()) {
+                    queue.forgetMissing(history);
+                } else {
+                    queue.recordMissing(history, checkedAt);
+                }
+            } catch (PgbkException e) {
+                queue.forgetMissing(history);
+                log.warn("cannot look for {}: {}", history, e.getMessage());
+            }
+        }
     }
 
     private List<String> window(WalSegmentName start, WalSegmentSize size) {

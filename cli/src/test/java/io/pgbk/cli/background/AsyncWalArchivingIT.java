@@ -163,9 +163,7 @@ class AsyncWalArchivingIT {
 
             assertThat(fetched.status()).as(fetched.err()).isZero();
             assertThat(Files.mismatch(destination, segment)).as("fetched from the repository").isEqualTo(-1);
-            // The first field of pg_control, in the host's byte order: the cluster is not running.
-            byte[] control = Files.readAllBytes(cluster.dataDirectory().resolve("global/pg_control"));
-            String system = Long.toUnsignedString(ByteBuffer.wrap(control).order(ByteOrder.nativeOrder()).getLong());
+            String system = systemOf(cluster);
             new Poll(Duration.ofSeconds(60)).until("the prefetcher to drop the stale spool",
                     () -> !Files.exists(spoolOf("in").resolve(name)) && system.equals(marker()), () -> "marker: " + marker());
             assertThat(missing.status()).isEqualTo(1);
@@ -173,6 +171,55 @@ class AsyncWalArchivingIT {
                     "pgbk: WAL file 0000000100000000000000F0 is not in file://" + repository() + " cluster 'main'");
             assertThat(cluster.dataDirectory().resolve("pg_wal/RECOVERYXLOG.2")).doesNotExist();
         }
+    }
+
+    @Test
+    void aMissingMarkerIsHonoredOnlyWhileFreshAndASegmentArchivedMeanwhileIsServedOnceItExpired() throws IOException {
+        try (PostgresCluster cluster = PostgresCluster.initdb("origin", PostgresOptions.defaults().withWalSegmentSizeMb(1))) {
+            Path segment = lowestSegment(cluster);
+            String name = segment.getFileName().toString();
+            Files.createDirectories(spoolOf("in"));
+            Files.writeString(spoolOf("in").resolve("system-identifier"), systemOf(cluster) + "\n");
+            Path destination = cluster.dataDirectory().resolve("pg_wal/RECOVERYXLOG");
+
+            // What the prefetcher records after finding the repository without these files.
+            missingMarker(name, 0);
+            missingMarker("00000002.history", 0);
+            PgbkInstallation.Result segmentWhileFresh = fetch(cluster, name);
+            PgbkInstallation.Result historyWhileFresh = fetch(cluster, "00000002.history");
+            missingMarker("00000002.history", 60_000);
+            PgbkInstallation.Result historyMarkedInTheFuture = fetch(cluster, "00000002.history");
+            PgbkInstallation.Result pushed = pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(),
+                    "wal-push", "--archive-async=false", "pg_wal/" + name);
+            missingMarker(name, -4_000);
+            // The segment arrived after the marker was written: served once the marker expired.
+            PgbkInstallation.Result segmentOnceExpired = fetch(cluster, name);
+
+            assertThat(segmentWhileFresh.status()).isEqualTo(1);
+            assertThat(segmentWhileFresh.err()).as("answered by the launcher, quietly").isEmpty();
+            assertThat(historyWhileFresh.status()).isEqualTo(1);
+            assertThat(historyWhileFresh.err()).isEmpty();
+            assertThat(pushed.status()).as(pushed.err()).isZero();
+            assertThat(segmentOnceExpired.status()).as(segmentOnceExpired.err()).isZero();
+            assertThat(Files.mismatch(destination, segment)).as("fetched from the repository").isEqualTo(-1);
+            assertThat(historyMarkedInTheFuture.status()).isEqualTo(1);
+            assertThat(historyMarkedInTheFuture.errLines()).as("asked the repository").containsExactly(
+                    "pgbk: WAL file 00000002.history is not in file://" + repository() + " cluster 'main'");
+        }
+    }
+
+    private PgbkInstallation.Result fetch(PostgresCluster cluster, String name) {
+        return pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(), "wal-fetch", name, "pg_wal/RECOVERYXLOG");
+    }
+
+    private void missingMarker(String name, long millisFromNow) throws IOException {
+        Files.writeString(spoolOf("in").resolve(name + ".missing"), (System.currentTimeMillis() + millisFromNow) + "\n");
+    }
+
+    /** The first field of pg_control, in the host's byte order (the cluster is not running). */
+    private static String systemOf(PostgresCluster cluster) throws IOException {
+        byte[] control = Files.readAllBytes(cluster.dataDirectory().resolve("global/pg_control"));
+        return Long.toUnsignedString(ByteBuffer.wrap(control).order(ByteOrder.nativeOrder()).getLong());
     }
 
     private String marker() {

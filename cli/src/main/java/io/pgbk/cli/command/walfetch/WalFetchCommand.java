@@ -7,7 +7,8 @@
  * A JVM per segment is far slower than recovery, so with prefetch > 0 this command is only the
  * slow path: bin/pgbk hands out segments a background prefetcher (wal-prefetch) has put in the
  * spool, and this runs when the spool does not have the one asked for. It then fetches the
- * segment itself, tells the prefetcher where recovery is, and starts one if none is running.
+ * segment itself, tells the prefetcher where recovery is, and starts one if none is running;
+ * when it starts one, it also fetches the first few segments ahead itself while that one starts.
  * The prefetch spool is an optimisation: a failure there is logged, never the fetch's failure.
  */
 package io.pgbk.cli.command.walfetch;
@@ -21,9 +22,13 @@ import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.cli.repository.ConfiguredRepository;
 import io.pgbk.core.archive.ArchiveSpool;
+import io.pgbk.core.archive.Attempt;
+import io.pgbk.core.archive.PrefetchQueue;
 import io.pgbk.core.archive.SpoolLock;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
@@ -36,12 +41,18 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true,
         description = {"Restore one WAL file from the repository: restore_command = 'pgbk wal-fetch %%f %%p'.",
                 "Exit status 1 when the repository does not have it."})
 public final class WalFetchCommand implements PgbkCommand {
+
+    /** At most this many segments are fetched ahead by a wal-fetch while the prefetcher it started gets up. */
+    private static final int FIRST_BATCH = 16;
 
     private static final Logger log = LoggerFactory.getLogger(WalFetchCommand.class);
 
@@ -62,10 +73,11 @@ public final class WalFetchCommand implements PgbkCommand {
         Configuration configuration = context.configuration();
         try (ConfiguredRepository repository = ConfiguredRepository.open(configuration)) {
             // Reading needs no codec setting: each stored object names its own.
-            boolean found = new WalArchive(repository.repository(), Compression.NONE).fetch(walName, destination);
+            WalArchive archive = new WalArchive(repository.repository(), Compression.NONE);
+            boolean found = archive.fetch(walName, destination);
             WalFileName name = WalFileName.parse(walName);
             if (configuration.require(Settings.PREFETCH) > 0 && name.kind() == WalFileName.Kind.SEGMENT) {
-                prefetchAfter(configuration, repository.repository().clusterName(), name.segment().orElseThrow(), found);
+                prefetchAfter(configuration, repository.repository(), archive, name.segment().orElseThrow(), found);
             }
             if (found) {
                 return ExitStatus.OK;
@@ -75,16 +87,64 @@ public final class WalFetchCommand implements PgbkCommand {
         }
     }
 
-    private void prefetchAfter(Configuration configuration, String cluster, WalSegmentName segment, boolean found) {
-        ArchiveSpool spool = ArchiveSpool.of(configuration.require(Settings.SPOOL_PATH), cluster);
+    private void prefetchAfter(Configuration configuration, Repository repository, WalArchive archive,
+            WalSegmentName segment, boolean found) {
+        ArchiveSpool spool = ArchiveSpool.of(configuration.require(Settings.SPOOL_PATH), repository.clusterName());
         try {
-            // A segment's size is the cluster's segment size: no need to ask the repository.
-            spool.prefetchQueue().continueFrom(found ? segment.next(WalSegmentSize.ofBytes(Files.size(destination))) : segment);
-            if (!SpoolLock.isHeld(spool.prefetchLock())) {
+            WalSegmentName next = found ? segment.next(fetchedSegmentSize()) : segment;
+            spool.prefetchQueue().continueFrom(next);
+            Optional<SpoolLock> free = SpoolLock.tryAcquire(spool.prefetchLock());
+            if (free.isEmpty()) {
+                return;
+            }
+            try (SpoolLock lock = free.get()) {
+                // The prefetcher waits for this lock: its JVM starts while this one fills the first batch.
+                Files.deleteIfExists(spool.prefetcherWaiting());
                 WalPrefetchCommand.startInBackground(configuration, spool);
+                if (found) {
+                    fetchFirstBatch(configuration, repository, archive, spool, next, fetchedSegmentSize());
+                }
             }
         } catch (PgbkException | IOException e) {
             log.warn("cannot prefetch WAL into {}: {}", spool.root(), e.getMessage());
+        }
+    }
+
+    /** A segment's size is the cluster's segment size: no need to ask the repository. */
+    private WalSegmentSize fetchedSegmentSize() throws IOException {
+        return WalSegmentSize.ofBytes(Files.size(destination));
+    }
+
+    /*
+     * Until the background prefetcher is up (a JVM start, over a second on a loaded machine),
+     * every segment would cost recovery a JVM of its own: this JVM is up anyway, so it fills the
+     * spool with the next segments, `jobs` at a time, until the prefetcher waits for the lock
+     * (or FIRST_BATCH, or the end of the archive), and only then returns.
+     */
+    private static void fetchFirstBatch(Configuration configuration, Repository repository, WalArchive archive,
+            ArchiveSpool spool, WalSegmentName next, WalSegmentSize size) throws IOException {
+        Optional<ClusterInfo> cluster = repository.clusterInfo();
+        if (cluster.isEmpty()) {
+            return;
+        }
+        PrefetchQueue queue = spool.prefetchQueue();
+        queue.bindTo(cluster.get().systemIdentifier());
+        Set<String> queued = queue.queued();
+        List<String> wanted = new ArrayList<>();
+        WalSegmentName name = next;
+        for (int i = 0; i < Math.min(FIRST_BATCH, configuration.require(Settings.PREFETCH)); i++, name = name.next(size)) {
+            if (!queued.contains(name.toString())) {
+                wanted.add(name.toString());
+            }
+        }
+        int jobs = configuration.require(Settings.JOBS);
+        for (int from = 0; from < wanted.size() && !Files.exists(spool.prefetcherWaiting()); from += jobs) {
+            for (Attempt<Boolean> attempt : archive.fetchAll(wanted.subList(from, Math.min(from + jobs, wanted.size())),
+                    queue.directory(), jobs)) {
+                if (!attempt.succeeded() || !attempt.result().orElse(false)) {
+                    return;
+                }
+            }
         }
     }
 }

@@ -1,0 +1,112 @@
+package io.pgbk.core.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.SyntheticSegment;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.storage.local.LocalObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalPrefetcherTest {
+
+    private static final WalSegmentSize SIZE = WalSegmentSize.ofBytes(1024 * 1024);
+    private static final long SYSTEM = 7_312_345_678_901_234_567L;
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path repositoryRoot;
+    @TempDir
+    Path pgWal;
+    @TempDir
+    Path spoolPath;
+    private WalArchive archive;
+    private ArchiveSpool spool;
+    private Thread prefetcher;
+
+    @BeforeEach
+    void open() {
+        Repository repository = Repository.open(new LocalObjectStore(repositoryRoot), "main");
+        archive = new WalArchive(repository, Compression.NONE);
+        spool = ArchiveSpool.of(spoolPath, "main");
+        WalPrefetcher walPrefetcher = new WalPrefetcher(repository, spool, 4, 1, DEADLINE, Clock.systemUTC());
+        prefetcher = new Thread(() -> {
+            try {
+                walPrefetcher.run();
+            } catch (InterruptedException e) {
+                // the test is over
+            }
+        }, "test-wal-prefetcher");
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        prefetcher.interrupt();
+        prefetcher.join(DEADLINE.toMillis());
+        assertThat(prefetcher.isAlive()).as("prefetcher stopped").isFalse();
+    }
+
+    @Test
+    void theEndOfTheArchiveAndTheTimelineHistoriesAreRecordedAsMissingWithTheTimeOfTheCheckUntilTheyArrive()
+            throws IOException, InterruptedException {
+        push("000000010000000000000001");
+        push("000000010000000000000002");
+        spool.prefetchQueue().continueFrom(WalSegmentName.parse("000000010000000000000001"));
+        Path in = spool.prefetchQueue().directory();
+        Path endMarker = in.resolve("000000010000000000000003.missing");
+        Path historyMarker = in.resolve("00000002.history.missing");
+        Path ownHistoryMarker = in.resolve("00000001.history.missing");
+        long before = Instant.now().toEpochMilli();
+
+        prefetcher.start();
+        awaitUntil(() -> Files.exists(endMarker) && Files.exists(historyMarker) && Files.exists(ownHistoryMarker));
+
+        assertThat(spool.prefetchQueue().queued()).containsExactly("000000010000000000000001", "000000010000000000000002");
+        assertThat(Long.parseLong(Files.readString(endMarker).strip())).isBetween(before, Instant.now().toEpochMilli());
+        long first = Long.parseLong(Files.readString(historyMarker).strip());
+        assertThat(first).isBetween(before, Instant.now().toEpochMilli());
+        // Renewed while the prefetcher watches the end: bin/pgbk trusts a marker only for a few seconds.
+        awaitUntil(() -> markerTime(historyMarker) > first);
+
+        push("000000010000000000000003");
+        Files.writeString(pgWal.resolve("00000002.history"), "1\t0/4000000\tno recovery target specified\n");
+        archive.push(pgWal.resolve("00000002.history"));
+        awaitUntil(() -> !Files.exists(endMarker) && !Files.exists(historyMarker));
+
+        assertThat(in.resolve("000000010000000000000003")).hasSameBinaryContentAs(pgWal.resolve("000000010000000000000003"));
+        assertThat(in.resolve("000000010000000000000004.missing")).exists();
+        assertThat(ownHistoryMarker).as("timeline 1 has no history file").exists();
+    }
+
+    private void push(String name) throws IOException {
+        archive.push(SyntheticSegment.of(SYSTEM, WalSegmentName.parse(name), SIZE).write(pgWal, name, name.hashCode()));
+    }
+
+    private static long markerTime(Path marker) {
+        try {
+            return Long.parseLong(Files.readString(marker).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(DEADLINE);
+        while (!condition.getAsBoolean()) {
+            assertThat(Instant.now()).as("condition reached in time").isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+}

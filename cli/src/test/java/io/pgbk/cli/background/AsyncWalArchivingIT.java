@@ -101,8 +101,9 @@ class AsyncWalArchivingIT {
 
                 primary.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(100001, 130000) g");
                 String more = primary.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
-                poll.until("the prefetcher to fetch up to " + more + " into the spool",
-                        () -> queued().contains(more), () -> standby.logTail(30) + "\nqueued: " + queued());
+                // Whether the prefetcher or the first wal-fetch's batch puts the new segments in the
+                // spool, restore_command may take them within milliseconds: what is checked is that
+                // recovery gets them all and that nothing handed out stays in the spool.
                 String grown = primary.queryForString(rows);
                 poll.until("the standby to replay the new rows", () -> grown.equals(standby.queryForString(rows)),
                         () -> standby.logTail(30));

@@ -20,9 +20,9 @@ package io.pgbk.receiver;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineHistory;
 import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
-import io.pgbk.receiver.timeline.WalPosition;
 
 import java.util.Optional;
 

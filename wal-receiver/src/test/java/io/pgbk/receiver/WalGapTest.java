@@ -3,9 +3,9 @@ package io.pgbk.receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.WalGap;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
-import io.pgbk.receiver.gap.WalGap;
 import io.pgbk.receiver.locator.FixedPrimaryLocator;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.spool.DirectoryConsumer;

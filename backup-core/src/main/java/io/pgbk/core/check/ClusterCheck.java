@@ -16,8 +16,6 @@
  */
 package io.pgbk.core.check;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgbk.core.backup.DatabaseEndpoint;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
@@ -25,6 +23,7 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalGap;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
@@ -47,7 +46,6 @@ import java.util.UUID;
 public final class ClusterCheck {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
-    private static final String WAL_GAPS = "wal-gaps/";
 
     private final Repository repository;
     private final DatabaseEndpoint server;
@@ -106,17 +104,16 @@ public final class ClusterCheck {
         }
     }
 
-    /** Reads the records that the WAL receiver writes (io.pgbk.receiver.gap.WalGap's JSON). */
+    /** Reads the records that the WAL receiver writes (WalGap). */
     private CheckResult walGaps() {
         try {
             List<String> ranges = new ArrayList<>();
-            for (ObjectInfo object : repository.list(WAL_GAPS)) {
+            for (ObjectInfo object : repository.list(WalGap.KEY_PREFIX)) {
+                String name = repository.objectName(object.key());
                 try (InputStream in = repository.get(object.key()).orElseThrow(() -> new PgbkException(
-                        repository.objectName(object.key()) + " vanished while it was being read"))) {
-                    JsonNode gap = new ObjectMapper().readTree(in.readAllBytes());
-                    ranges.add("WAL from " + gap.path("from_lsn").asText() + " on timeline "
-                            + gap.path("from_timeline").asText() + " to " + gap.path("to_lsn").asText() + " on timeline "
-                            + gap.path("to_timeline").asText() + " (detected " + gap.path("detected_at").asText() + ")");
+                        name + " vanished while it was being read"))) {
+                    WalGap gap = WalGap.fromJson(in.readAllBytes(), name);
+                    ranges.add(gap + " (detected " + gap.detectedAt() + ")");
                 }
             }
             if (ranges.isEmpty()) {

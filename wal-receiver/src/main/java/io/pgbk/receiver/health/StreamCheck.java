@@ -13,13 +13,13 @@ package io.pgbk.receiver.health;
 
 import io.pgbk.core.cluster.ClusterMember;
 import io.pgbk.core.cluster.PrimaryLocator;
+import io.pgbk.core.wal.WalGap;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
 import io.pgbk.receiver.ReceiverSettings;
 import io.pgbk.receiver.conninfo.ConnInfo;
 import io.pgbk.receiver.conninfo.PasswordFile;
-import io.pgbk.receiver.gap.WalGap;
 import io.pgbk.receiver.replication.ReplicationConnection;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.replication.SlotState;

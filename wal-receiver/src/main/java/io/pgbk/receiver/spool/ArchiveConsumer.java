@@ -18,10 +18,10 @@ import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalGap;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
-import io.pgbk.receiver.gap.WalGap;
-import io.pgbk.receiver.timeline.WalPosition;
 import io.pgbk.storage.ObjectInfo;
 
 import java.io.ByteArrayInputStream;
@@ -36,7 +36,6 @@ import java.util.Optional;
 public final class ArchiveConsumer implements CompletedWalConsumer {
 
     private static final String WAL = "wal/";
-    private static final String GAPS = "wal-gaps/";
     /** Segment number first (the name after the timeline), then the later timeline. */
     private static final Comparator<WalSegmentName> PROGRESS = Comparator
             .comparing((WalSegmentName s) -> s.toString().substring(8))
@@ -63,7 +62,7 @@ public final class ArchiveConsumer implements CompletedWalConsumer {
     @Override
     public void recordGap(WalGap gap) {
         try {
-            repository.putIfAbsent(GAPS + gap.fileName(),
+            repository.putIfAbsent(WalGap.KEY_PREFIX + gap.fileName(),
                     new SealingInputStream(new ByteArrayInputStream(gap.toJson()), Compression.NONE));
         } catch (IOException e) {
             throw new PgbkException("cannot record " + gap + " in " + repository.describe() + ": " + e.getMessage(), e);
@@ -73,7 +72,7 @@ public final class ArchiveConsumer implements CompletedWalConsumer {
     /** The gaps recorded in the repository, oldest first. */
     public List<WalGap> recordedGaps() {
         List<WalGap> gaps = new ArrayList<>();
-        for (ObjectInfo object : repository.list(GAPS)) {
+        for (ObjectInfo object : repository.list(WalGap.KEY_PREFIX)) {
             String key = object.key();
             try (InputStream in = repository.get(key).orElseThrow(() ->
                     new PgbkException(repository.objectName(key) + " vanished while it was being read"))) {

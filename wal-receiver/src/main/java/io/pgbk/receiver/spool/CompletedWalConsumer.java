@@ -16,8 +16,8 @@
 package io.pgbk.receiver.spool;
 
 import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.wal.WalGap;
 import io.pgbk.core.wal.WalSegmentName;
-import io.pgbk.receiver.gap.WalGap;
 
 import java.nio.file.Path;
 import java.util.Optional;

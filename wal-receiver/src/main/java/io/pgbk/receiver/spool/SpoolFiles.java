@@ -12,10 +12,10 @@ package io.pgbk.receiver.spool;
 
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
-import io.pgbk.receiver.timeline.WalPosition;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -20,6 +20,7 @@
 package io.pgbk.receiver.stream;
 
 import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.receiver.replication.PgTimestamp;
 import io.pgbk.receiver.replication.ReplicationConnection;
 import io.pgbk.receiver.replication.ReplicationFailure;
@@ -28,7 +29,6 @@ import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.replication.StandbyStatus;
 import io.pgbk.receiver.replication.StreamMessage;
 import io.pgbk.receiver.spool.SegmentSpool;
-import io.pgbk.receiver.timeline.WalPosition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,10 +2,10 @@ package io.pgbk.receiver.spool;
 
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.repo.ClusterInfo;
+import io.pgbk.core.wal.WalGap;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentName;
-import io.pgbk.receiver.gap.WalGap;
 import io.pgbk.core.wal.WalSegmentSize;
-import io.pgbk.receiver.timeline.WalPosition;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,10 +2,10 @@ package io.pgbk.receiver.spool;
 
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
 import io.pgbk.receiver.replication.TimelineHistoryFile;
-import io.pgbk.receiver.timeline.WalPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,10 +2,8 @@
  * How far WAL of one timeline reaches: everything of timeline before lsn is held. Positions on
  * different timelines are only comparable through a history (see TimelineHistory).
  */
-package io.pgbk.receiver.timeline;
+package io.pgbk.core.wal;
 
-import io.pgbk.core.wal.Lsn;
-import io.pgbk.core.wal.TimelineId;
 
 import java.util.Comparator;
 

@@ -8,15 +8,12 @@
  * past it. from is where the stored WAL ends (a segment boundary on its timeline), to is where
  * streaming resumed.
  */
-package io.pgbk.receiver.gap;
+package io.pgbk.core.wal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgbk.core.wal.Lsn;
-import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
-import io.pgbk.receiver.timeline.WalPosition;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -25,6 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 public record WalGap(WalPosition from, WalPosition to, Instant detectedAt, String server, String detectedBy) {
+
+    /** Where the records live in a cluster's area of the repository (docs/repository-format.md). */
+    public static final String KEY_PREFIX = "wal-gaps/";
 
     /** The object name: sorts by timeline and position, one per starting point. */
     public String fileName() {

@@ -26,8 +26,11 @@ class PatroniInteropTest {
              PatroniNode patroni = PatroniNode.start("pg1", "batman", PatroniDcs.etcd(etcd, "batman"));
              Dcs dcs = DcsLocation.parse("etcd://" + etcd.hostPort() + "/batman").open()) {
             DcsPrimaryLocator locator = new DcsPrimaryLocator(dcs, Clock.systemUTC());
-            DcsContractTest.awaitCondition("Patroni to bootstrap and take the leader key", BOOTSTRAP,
-                    () -> patroni.requireAlive() && locator.currentPrimary().isPresent());
+            // Patroni writes its member key once before the bootstrap finishes, without a timeline;
+            // the timeline appears with the first HA loop that runs as the leader.
+            DcsContractTest.awaitCondition("Patroni to bootstrap, take the leader key and publish its timeline",
+                    BOOTSTRAP, () -> patroni.requireAlive()
+                            && locator.currentPrimary().filter(ClusterMember::timelineKnown).isPresent());
 
             assertThat(locator.currentPrimary()).contains(
                     new ClusterMember("pg1", "postgres://127.0.0.1:" + patroni.postgresPort() + "/postgres", 1));

@@ -15,35 +15,14 @@ class ConsulDcsTest extends DcsContractTest {
     private ConsulServer consul;
 
     @Override
-    protected void startStore() {
+    protected ConsulServer startStore() {
         consul = ConsulServer.start();
-    }
-
-    @Override
-    protected void stopStore() {
-        consul.stop();
-    }
-
-    @Override
-    protected void restartStore() {
-        consul.restart();
-    }
-
-    @Override
-    protected void closeStore() {
-        if (consul != null) {
-            consul.close();
-        }
+        return consul;
     }
 
     @Override
     protected String scheme() {
         return "consul";
-    }
-
-    @Override
-    protected String hostPort() {
-        return consul.hostPort();
     }
 
     /** Patroni asks Consul for a session of ttl/2, and Consul's shortest session is 10 s. */

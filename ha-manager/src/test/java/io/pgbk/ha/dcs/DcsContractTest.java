@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgbk.error.PgbkException;
 import io.pgbk.testkit.net.FreePorts;
+import io.pgbk.testkit.os.LoopbackServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,23 +35,17 @@ abstract class DcsContractTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private final ExecutorService background = Executors.newSingleThreadExecutor(task -> new Thread(task, "dcs-contract-watch"));
+    private LoopbackServer store;
     private String scope;
     private Dcs first;
     private Dcs second;
 
     /** Starts the server the subclass tests against. */
-    protected abstract void startStore();
-
-    protected abstract void stopStore();
-
-    protected abstract void restartStore();
-
-    protected abstract void closeStore();
+    protected abstract LoopbackServer startStore();
 
     /** "etcd" or "consul": the scheme of a location and the name in error messages. */
     protected abstract String scheme();
 
-    protected abstract String hostPort();
 
     /** The shortest TTL the backend honours (Consul sessions last at least 10 s, so 20 s there). */
     protected abstract Duration shortTtl();
@@ -63,13 +58,15 @@ abstract class DcsContractTest {
 
     @BeforeAll
     void startServer() {
-        startStore();
+        store = startStore();
     }
 
     @AfterAll
     void stopServer() {
         background.shutdownNow();
-        closeStore();
+        if (store != null) {
+            store.close();
+        }
     }
 
     @BeforeEach
@@ -248,22 +245,22 @@ abstract class DcsContractTest {
         ClusterView view = first.readCluster();
         CompletableFuture<Optional<ClusterView>> watch =
                 CompletableFuture.supplyAsync(() -> first.awaitLeaderChange(view, WAIT), background);
-        stopStore();
+        store.stop();
         try {
             assertThatThrownBy(() -> watch.get(WAIT.toSeconds() + 10, TimeUnit.SECONDS))
                     .as("a watch under way when the store goes away")
                     .cause()
                     .isInstanceOf(PgbkException.class)
-                    .hasMessageContaining(scheme() + " at http://" + hostPort())
+                    .hasMessageContaining(scheme() + " at http://" + store.hostPort())
                     .message().doesNotContain("\n");
             assertThatThrownBy(first::readCluster)
                     .isInstanceOf(PgbkException.class)
-                    .hasMessage("cannot reach " + scheme() + " at http://" + hostPort() + ": connection refused");
+                    .hasMessage("cannot reach " + scheme() + " at http://" + store.hostPort() + ": connection refused");
             assertThatThrownBy(() -> first.attemptToAcquireLeader("pg1", Duration.ofSeconds(30)))
                     .isInstanceOf(PgbkException.class)
                     .hasMessageStartingWith("cannot reach " + scheme());
         } finally {
-            restartStore();
+            store.restart();
         }
         assertThat(first.readCluster().leader()).isEmpty();
         assertThat(first.attemptToAcquireLeader("pg1", Duration.ofSeconds(30))).isTrue();
@@ -273,7 +270,7 @@ abstract class DcsContractTest {
     @Test
     void triesTheNextAddressWhenOneIsDown() {
         String unused = "127.0.0.1:" + FreePorts.next();
-        try (Dcs dcs = DcsLocation.parse(scheme() + "://" + unused + "," + hostPort() + "/" + scope).open()) {
+        try (Dcs dcs = DcsLocation.parse(scheme() + "://" + unused + "," + store.hostPort() + "/" + scope).open()) {
             dcs.setConfig("{\"ttl\":30}");
             assertThat(first.getConfig()).contains("{\"ttl\":30}");
         }
@@ -284,7 +281,7 @@ abstract class DcsContractTest {
     }
 
     private Dcs open() {
-        return DcsLocation.parse(scheme() + "://" + hostPort() + "/" + scope).open(DcsSettings.defaults());
+        return DcsLocation.parse(scheme() + "://" + store.hostPort() + "/" + scope).open(DcsSettings.defaults());
     }
 
     /** A member key as Patroni 3.0.2 writes it for a running node (ha.py, touch_member). */

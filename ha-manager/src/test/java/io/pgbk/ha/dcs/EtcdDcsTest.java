@@ -20,35 +20,14 @@ class EtcdDcsTest extends DcsContractTest {
     private EtcdServer etcd;
 
     @Override
-    protected void startStore() {
+    protected EtcdServer startStore() {
         etcd = EtcdServer.start();
-    }
-
-    @Override
-    protected void stopStore() {
-        etcd.stop();
-    }
-
-    @Override
-    protected void restartStore() {
-        etcd.restart();
-    }
-
-    @Override
-    protected void closeStore() {
-        if (etcd != null) {
-            etcd.close();
-        }
+        return etcd;
     }
 
     @Override
     protected String scheme() {
         return "etcd";
-    }
-
-    @Override
-    protected String hostPort() {
-        return etcd.hostPort();
     }
 
     @Override

@@ -7,8 +7,8 @@
 #  2. lag: pgbench -c 8 for LAG_SECONDS, sampling each second pg_stat_replication's write and
 #     flush lag in bytes for application_name pgbk (asynchronous mode, 16 MiB segments);
 #     the receiver's peak RSS (VmHWM) is read at the end;
-#  3. latency: pgbench -c 4 -T LATENCY_SECONDS with pgbk --synchronous as the synchronous standby,
-#     then with pg_receivewal --synchronous in its place (same application_name).
+#  3. latency: pgbench -c 4 -T LATENCY_SECONDS with pg_receivewal --synchronous as the synchronous
+#     standby, then pgbk --synchronous in its place (same application_name), LATENCY_ROUNDS times.
 # Run as root from the source tree after `mvn -pl cli -am package` (uses a copy of cli/target/pgbk.jar).
 # Usage: bench/receiver.sh [follow|lag|latency|all]
 set -euo pipefail
@@ -17,6 +17,7 @@ what=${1:-all}
 ROUNDS=${ROUNDS:-5}
 LAG_SECONDS=${LAG_SECONDS:-60}
 LATENCY_SECONDS=${LATENCY_SECONDS:-30}
+LATENCY_ROUNDS=${LATENCY_ROUNDS:-2}
 JAVA_OPTS=${JAVA_OPTS:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
@@ -154,26 +155,61 @@ PY
     as_pg "$bin/pg_ctl" -D "$work/lag" -m fast -w stop >/dev/null
 }
 
+# One synchronous standby at a time, named pgbk: pgbk receive-wal --synchronous or pg_receivewal
+# --synchronous. The init's checkpoint and writeback are done before the first run, the two
+# alternate (LATENCY_ROUNDS times each), and each catches up with the WAL written while the other
+# ran (pgbk's slot keeps it) before its run, so that neither pays for the other's backlog or disk state.
+latency_pgbk() { # PORT
+    receiver "$work/lat.log" --db "host=127.0.0.1 port=$1 user=postgres" --synchronous
+    await_streaming "$1" pgbk 60
+    await_caught_up "$1" 120
+    latency_run "$1" "pgbk --synchronous"
+    kill "$receiver_pid"; wait "$receiver_pid" || true
+}
+
+latency_pg_receivewal() { # PORT
+    mkdir -p "$work/receivewal"; chown postgres "$work/receivewal"
+    as_pg "$bin/pg_receivewal" -D "$work/receivewal" --synchronous --no-loop \
+        -d "host=127.0.0.1 port=$1 user=postgres application_name=pgbk" 2>>"$work/pg_receivewal.log" &
+    local rw=$!
+    pids+=("$rw")
+    await_streaming "$1" pgbk 60
+    await_caught_up "$1" 120
+    latency_run "$1" "pg_receivewal --synchronous"
+    # a background job ignores SIGINT and runuser stands between: end it from the server (--no-loop)
+    psql_at "$1" "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'pgbk'" >/dev/null
+    wait "$rw" || true
+}
+
+await_caught_up() { # PORT TIMEOUT_S: the standby named pgbk has flushed all WAL there is (no load runs now)
+    local deadline=$(( $(date +%s) + $2 ))
+    until [[ $(psql_at "$1" "SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication WHERE application_name = 'pgbk'" 2>/dev/null) == t ]]; do
+        (( $(date +%s) < deadline )) || { echo "timed out waiting for pgbk to catch up on port $1" >&2; return 1; }
+        sleep 0.1
+    done
+}
+
+latency_run() { # PORT LABEL
+    as_pg "$bin/pgbench" -h 127.0.0.1 -p "$1" -U postgres -c 4 -j 2 -T "$LATENCY_SECONDS" postgres 2>&1 \
+        | grep -E 'latency average|tps' | sed "s/^/latency $2: /"
+    echo "latency $2: load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 bench_latency() {
     local p; p=$(free_port)
     init_node lat "$p" "synchronous_standby_names = 'pgbk'" "synchronous_commit = on"
     printf 'repo: %s\ncluster: lat\nspool-path: %s\nstatus-interval: 10\n' "$work/repo-lat" "$work/spool-lat" >"$work/pgbk.yaml"
-    receiver "$work/lat.log" --db "host=127.0.0.1 port=$p user=postgres" --synchronous
+    receiver "$work/lat-init.log" --db "host=127.0.0.1 port=$p user=postgres" --synchronous
     await_streaming "$p" pgbk 60
     as_pg "$bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -i -s 10 -q postgres >/dev/null 2>&1
-    as_pg "$bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 4 -j 2 -T "$LATENCY_SECONDS" postgres 2>&1 \
-        | grep -E 'latency average|tps' | sed 's/^/latency pgbk --synchronous: /'
+    psql_at "$p" "CHECKPOINT" >/dev/null
+    sync
     kill "$receiver_pid"; wait "$receiver_pid" || true
-    mkdir -p "$work/receivewal"; chown postgres "$work/receivewal"
-    as_pg "$bin/pg_receivewal" -D "$work/receivewal" --synchronous --no-loop \
-        -d "host=127.0.0.1 port=$p user=postgres application_name=pgbk" 2>"$work/pg_receivewal.log" &
-    local rw=$!
-    pids+=("$rw")
-    await_streaming "$p" pgbk 60
-    as_pg "$bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 4 -j 2 -T "$LATENCY_SECONDS" postgres 2>&1 \
-        | grep -E 'latency average|tps' | sed 's/^/latency pg_receivewal --synchronous: /'
-    as_pg "$bin/pg_ctl" -D "$work/lat" -m fast -w stop >/dev/null # pg_receivewal --no-loop ends with its server
-    wait "$rw" || true
+    for round in $(seq 1 "$LATENCY_ROUNDS"); do
+        latency_pg_receivewal "$p"
+        latency_pgbk "$p"
+    done
+    as_pg "$bin/pg_ctl" -D "$work/lat" -m fast -w stop >/dev/null
 }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, JAVA_OPTS='$JAVA_OPTS'"

@@ -20,11 +20,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One node of a real Patroni (Debian's 3.0.2) cluster on etcd or Consul, run as the OS user
  * PostgreSQL accepts: 1 MiB WAL segments, loop_wait 2, and pgbk's slot declared permanent, as
  * docs/patroni.md tells operators to do. The first node bootstraps, the others clone it.
+ * PostgreSQL settings for the whole cluster (e.g. synchronous_standby_names naming pgbk) go into
+ * the bootstrap DCS configuration, where Patroni keeps them for every node, also a promoted one.
  */
 public final class PatroniNode implements AutoCloseable {
 
@@ -47,12 +50,17 @@ public final class PatroniNode implements AutoCloseable {
     }
 
     public static PatroniNode start(String name, String scope, PatroniDcs dcs) {
+        return start(name, scope, dcs, Map.of());
+    }
+
+    /** clusterParameters: PostgreSQL settings in the DCS configuration (postgresql.parameters), used by the bootstrapping node. */
+    public static PatroniNode start(String name, String scope, PatroniDcs dcs, Map<String, String> clusterParameters) {
         String binary = LoopbackDaemon.findBinary("patroni").toString();
         ServiceUser user = ServiceUser.forServers();
         PatroniNode node = new PatroniNode(name, user.createDirectory("patroni-" + name));
         try {
             Path config = node.home.path().resolve("patroni.yml");
-            Files.writeString(config, node.configuration(scope, dcs));
+            Files.writeString(config, node.configuration(scope, dcs, clusterParameters));
             user.takeOwnership(node.home.path());
             node.process = user.start("patroni " + name, List.of(binary, config.toString()), node.home.path(), node.log);
             node.exitTrigger = ExitTrigger.arm("kill -TERM \"$1\"", List.of(Long.toString(node.process.process().pid())));
@@ -147,8 +155,11 @@ public final class PatroniNode implements AutoCloseable {
         }
     }
 
-    private String configuration(String scope, PatroniDcs dcs) {
+    private String configuration(String scope, PatroniDcs dcs, Map<String, String> clusterParameters) {
         Path dir = home.path();
+        StringBuilder dcsPostgresql = new StringBuilder(clusterParameters.isEmpty() ? "" : "    postgresql:\n      parameters:\n");
+        clusterParameters.forEach((setting, value) -> dcsPostgresql.append("        ").append(setting).append(": '")
+                .append(value.replace("'", "''")).append("'\n"));
         return """
                 scope: %s
                 name: %s
@@ -163,7 +174,7 @@ public final class PatroniNode implements AutoCloseable {
                     slots:
                       %s:
                         type: physical
-                  initdb:
+                %s  initdb:
                     - encoding: UTF8
                     - wal-segsize: "1"
                 postgresql:
@@ -183,7 +194,8 @@ public final class PatroniNode implements AutoCloseable {
                     - local all all trust
                     - host all all 127.0.0.1/32 trust
                     - host replication all 127.0.0.1/32 trust
-                """.formatted(scope, name, restApiPort, restApiPort, dcs.patroniSection(), dcs.ttl(), SLOT, postgresPort, postgresPort,
+                """.formatted(scope, name, restApiPort, restApiPort, dcs.patroniSection(), dcs.ttl(), SLOT,
+                dcsPostgresql, postgresPort, postgresPort,
                 dir, PostgresBinaries.find().binDirectory(), dir, dir);
     }
 }

@@ -9,11 +9,14 @@
  * stored. When a timeline ends inside a segment, that .partial is handed off as it is: it is the
  * old timeline's last segment, and the next timeline starts its own file for the segment.
  *
- * Flush feedback (flushPosition) is what the server may treat as safe. It is the stored
- * position, and never more while an earlier segment waits for the consumer. In synchronous mode,
- * once everything before the current segment is stored, it is the fsynced position inside the
- * current segment: the server keeps the segment that holds a slot's restart position, and a
- * synchronous commit must not wait for a whole segment to fill.
+ * Flush feedback (flushPosition) is what the server may treat as safe. In asynchronous mode it
+ * is the stored position. In synchronous mode it is the fsynced position in the spool, as long as
+ * the repository holds everything before the previous segment: a synchronous commit must not
+ * wait for a whole segment to fill, nor for the upload of the segment just completed (commits
+ * would stall at every segment boundary for a compression and an fsync or a PUT, which made them
+ * several times slower than with pg_receivewal). So the slot may run one complete, fsynced segment
+ * ahead of the repository, never more: a repository that falls further behind holds the flush
+ * position, and with it the commits, back until it catches up.
  *
  * After a crash the .partial is simply streamed again from its start: its bytes are not trusted,
  * they are overwritten with the same WAL.
@@ -220,8 +223,8 @@ public final class SegmentSpool implements AutoCloseable {
     /** The flush position to report: see the class comment. */
     public Lsn flushPosition() {
         Lsn stored = handOff.storedUpTo();
-        if (synchronous && received.isValid() && stored.compareTo(received.segmentStart(size)) >= 0
-                && synced.compareTo(stored) > 0) {
+        if (synchronous && received.isValid() && synced.compareTo(stored) > 0
+                && received.segmentStart(size).minus(stored) <= size.bytes()) {
             return synced;
         }
         return stored;

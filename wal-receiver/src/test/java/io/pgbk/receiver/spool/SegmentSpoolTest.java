@@ -78,16 +78,22 @@ class SegmentSpoolTest {
     }
 
     @Test
-    void flushNeverPassesWhatTheConsumerHasAccepted() throws Exception {
+    void synchronousFlushRunsOneSegmentAheadOfTheRepositoryAtMost() throws Exception {
         DirectoryConsumer repository = new DirectoryConsumer(temp.resolve("repo"), MIB);
         try (SegmentSpool spool = SegmentSpool.open(temp.resolve("spool"), MIB, repository, true)) {
             spool.begin(ONE, new Lsn(SEGMENT));
             repository.hold();
-            stream(spool, SEGMENT, 3L * SEGMENT + 500, 65_536);
+            stream(spool, SEGMENT, 2L * SEGMENT + 500, 65_536);
             spool.sync();
+            assertThat(spool.filesWaiting()).isEqualTo(1);
+            assertThat(spool.flushPosition()).as("the segment just completed is being stored: commits do not wait for it")
+                    .isEqualTo(new Lsn(2L * SEGMENT + 500));
 
-            assertThat(spool.flushPosition()).isEqualTo(new Lsn(SEGMENT));
+            stream(spool, 2L * SEGMENT + 500, 3L * SEGMENT + 500, 65_536);
+            spool.sync();
             assertThat(spool.filesWaiting()).isEqualTo(2);
+            assertThat(spool.flushPosition()).as("two segments behind: the repository holds the flush position back")
+                    .isEqualTo(new Lsn(SEGMENT));
 
             repository.release();
             assertThat(spool.awaitHandedOff(WAIT)).isTrue();

@@ -1,25 +1,19 @@
 package io.pgbk.cli.command.receivewal;
 
+import static io.pgbk.cli.command.receivewal.PatroniProbe.execute;
+import static io.pgbk.cli.command.receivewal.PatroniProbe.leaderIs;
+import static io.pgbk.cli.command.receivewal.PatroniProbe.queryForString;
+import static io.pgbk.cli.command.receivewal.PatroniProbe.streamingReplica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.cli.Poll;
-import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.cluster.ClusterMember;
-import io.pgbk.core.codec.Compression;
-import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.ha.dcs.Dcs;
 import io.pgbk.ha.dcs.DcsLocation;
 import io.pgbk.ha.dcs.DcsPrimaryLocator;
-import io.pgbk.ha.dcs.Member;
-import io.pgbk.receiver.Backoff;
-import io.pgbk.receiver.ReceiverSettings;
-import io.pgbk.receiver.WalReceiver;
-import io.pgbk.receiver.replication.SlotName;
-import io.pgbk.receiver.spool.ArchiveConsumer;
-import io.pgbk.receiver.stream.StreamSettings;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.consul.ConsulServer;
 import io.pgbk.testkit.etcd.EtcdServer;
@@ -29,11 +23,6 @@ import io.pgbk.testkit.patroni.PatroniDcs;
 import io.pgbk.testkit.patroni.PatroniNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -91,33 +80,24 @@ class PatroniFailoverTest {
                         pg2::logTail);
                 execute(pg1, RowWriter.TABLE);
 
-                Repository repository = Repository.open(store, "main");
-                WalArchive archive = new WalArchive(repository, Compression.DEFAULT);
-                ArchivedWal stored = new ArchivedWal(repository, archive, MIB);
-                ReceiverSettings settings = ReceiverSettings.of(work.path().resolve("spool"),
-                                Optional.of(new SlotName(PatroniNode.SLOT)), Optional.empty())
-                        .withStream(new StreamSettings(Duration.ofMillis(200), Duration.ofSeconds(10), false))
-                        .withBackoff(Backoff.between(Duration.ofMillis(200), Duration.ofSeconds(2)))
-                        .withPrimaryOnly(true);
-                WalReceiver receiver = new WalReceiver(settings, locator, new ArchiveConsumer(archive, repository),
-                        Clock.systemUTC(), Map.of("PGUSER", "postgres"));
-                Thread receiving = new Thread(receiver, "pgbk-receiver");
-                receiving.start();
-                try (RowWriter writer = RowWriter.start(() -> primaryJdbcUrl(locator))) {
+                try (FollowingReceiver following = FollowingReceiver.start(locator, store, work.path().resolve("spool"),
+                        false, MIB);
+                     RowWriter writer = RowWriter.start(() -> primaryJdbcUrl(locator))) {
+                    ArchivedWal stored = following.stored();
                     SOON.until("pgbk to stream from pg1", () -> streamingReplica(pg1, "pgbk"),
-                            () -> receiver.lastFailure().orElse(""));
+                            following::lastFailure);
                     Lsn backupStart = WalRestore.baseBackup(pg1.postgresPort(), work.path().resolve("base"), work.path());
-                    awaitRows(writer, 200);
+                    writer.awaitRows(SOON, 200);
 
                     NavigableSet<Integer> beforeSwitchover = writer.acknowledged();
                     pg1.switchoverTo(pg2);
                     SOON.until("pg2 to lead", () -> leaderIs(dcs, "pg2"), pg2::logTail);
                     SOON.until("the receiver to follow pg2 onto timeline 2",
                             () -> stored.holds("00000002.history") && streamingReplica(pg2, "pgbk"),
-                            () -> receiver.lastFailure().orElse(""));
+                            following::lastFailure);
                     SOON.until("pg1 to stream from pg2", () -> pg1.requireAlive() && streamingReplica(pg2, "pg1"),
                             pg1::logTail);
-                    awaitRows(writer, writer.count() + 200);
+                    writer.awaitRows(SOON, writer.count() + 200);
 
                     NavigableSet<Integer> beforeTakeover = new TreeSet<>();
                     PatroniNode leader = pg2;
@@ -127,8 +107,8 @@ class PatroniFailoverTest {
                         beforeTakeover = writer.acknowledged(); // pg2 is dead: later rows are pg1's
                         SOON.until("the receiver to follow pg1 onto timeline 3",
                                 () -> stored.holds("00000003.history") && streamingReplica(pg1, "pgbk"),
-                                () -> receiver.lastFailure().orElse(""));
-                        awaitRows(writer, writer.count() + 200);
+                                following::lastFailure);
+                        writer.awaitRows(SOON, writer.count() + 200);
                         leader = pg1;
                     }
                     writer.close();
@@ -136,10 +116,8 @@ class PatroniFailoverTest {
 
                     String last = queryForString(leader, "SELECT pg_walfile_name(pg_switch_wal())");
                     SOON.until(last + " in the repository", () -> stored.holds(last), () -> stored.names().toString());
-                    receiver.stop();
-                    receiving.join(30_000);
-                    assertThat(receiving.isAlive()).isFalse();
-                    assertThat(receiver.gaps()).isEmpty();
+                    assertThat(following.stop()).as("the receiver stopped").isTrue();
+                    assertThat(following.receiver().gaps()).isEmpty();
 
                     Lsn end = WalSegmentName.parse(last).startLsn(MIB).plus(MIB.bytes());
                     assertThat(stored.missing(backupStart, end, work.path())).as("segments missing from the repository")
@@ -163,32 +141,9 @@ class PatroniFailoverTest {
                     LOG.info("asynchronous mode, hard failover: {} of {} rows acknowledged before it are lost: {}",
                             lost.size(), beforeTakeover.size(), lost);
                     assertThat(lost).allMatch(n -> n > beforeSwitchover.last());
-                } finally {
-                    receiver.stop();
-                    receiving.join(30_000);
                 }
             }
         }
-    }
-
-    private static boolean leaderIs(Dcs dcs, String name) {
-        Optional<Member> leader = dcs.readCluster().leader();
-        return leader.isPresent() && leader.get().name().equals(name)
-                && leader.get().role().filter(role -> role.equals("master") || role.equals("primary")).isPresent()
-                && leader.get().state().filter("running"::equals).isPresent();
-    }
-
-    private static boolean streamingReplica(PatroniNode primary, String standby) {
-        try {
-            return queryForString(primary, "SELECT count(*) FROM pg_stat_replication WHERE application_name = '"
-                    + standby + "' AND state = 'streaming'").equals("1");
-        } catch (IllegalStateException notYet) {
-            return false;
-        }
-    }
-
-    private static void awaitRows(RowWriter writer, int count) {
-        SOON.until(count + " acknowledged rows", () -> writer.count() >= count, () -> "rows: " + writer.count() + ", last error: " + writer.lastError());
     }
 
     private static Optional<String> primaryJdbcUrl(DcsPrimaryLocator locator) {
@@ -198,24 +153,6 @@ class PatroniFailoverTest {
                             + "?user=postgres&connectTimeout=2&socketTimeout=10");
         } catch (RuntimeException dcsBusy) {
             return Optional.empty();
-        }
-    }
-
-    private static void execute(PatroniNode node, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(node.jdbcUrl());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
-
-    private static String queryForString(PatroniNode node, String sql) {
-        try (Connection connection = DriverManager.getConnection(node.jdbcUrl());
-             Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getString(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + " on " + node.name() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,14 +1,17 @@
 package io.pgbk.cli.command.receivewal;
 
+import io.pgbk.cli.Poll;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Supplier;
 
@@ -16,7 +19,8 @@ import java.util.function.Supplier;
  * A small write load: one row per transaction into acked(n), on whatever server is the primary
  * now, remembering each n whose COMMIT returned. Those are the transactions the cluster
  * acknowledged; a restore must hold them (or, for a hard failover in asynchronous mode, the
- * missing ones are the measured loss).
+ * missing ones are the measured loss). Each row remembers the URL of the server that acknowledged
+ * it, so a test can tell the rows of a killed primary from those of its successor.
  */
 final class RowWriter implements AutoCloseable {
 
@@ -24,6 +28,7 @@ final class RowWriter implements AutoCloseable {
 
     private final Supplier<Optional<String>> primaryJdbcUrl;
     private final NavigableSet<Integer> acknowledged = new ConcurrentSkipListSet<>();
+    private final Map<Integer, String> acknowledgedBy = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean stopped;
     private volatile String lastError = "";
@@ -45,6 +50,17 @@ final class RowWriter implements AutoCloseable {
         return new TreeSet<>(acknowledged);
     }
 
+    /** A copy of the rows acknowledged by the server at jdbcUrl (exactly as the url supplier gave it). */
+    NavigableSet<Integer> acknowledgedBy(String jdbcUrl) {
+        NavigableSet<Integer> rows = new TreeSet<>();
+        acknowledgedBy.forEach((n, url) -> {
+            if (url.equals(jdbcUrl)) {
+                rows.add(n);
+            }
+        });
+        return rows;
+    }
+
     /** The latest failure, for a test's diagnostics. */
     String lastError() {
         return lastError;
@@ -52,6 +68,12 @@ final class RowWriter implements AutoCloseable {
 
     int count() {
         return acknowledged.size();
+    }
+
+    /** Polls until count rows are acknowledged in all. */
+    void awaitRows(Poll poll, int count) {
+        poll.until(count + " acknowledged rows", () -> count() >= count,
+                () -> "rows: " + count() + ", last error: " + lastError);
     }
 
     @Override
@@ -62,14 +84,17 @@ final class RowWriter implements AutoCloseable {
 
     private void write() {
         Connection connection = null;
+        String url = "";
         while (!stopped) {
             try {
                 if (connection == null) {
-                    connection = connectToPrimary().orElse(null);
+                    Optional<String> primary = primaryJdbcUrl.get();
+                    connection = primary.isEmpty() ? null : connectToPrimary(primary.get()).orElse(null);
                     if (connection == null) {
                         pause(100);
                         continue;
                     }
+                    url = primary.get();
                 }
                 int n = next++;
                 try (PreparedStatement insert = connection.prepareStatement(
@@ -77,6 +102,7 @@ final class RowWriter implements AutoCloseable {
                     insert.setInt(1, n);
                     insert.executeUpdate();
                 }
+                acknowledgedBy.put(n, url);
                 acknowledged.add(n);
                 pause(3);
             } catch (SQLException e) {
@@ -89,12 +115,8 @@ final class RowWriter implements AutoCloseable {
         closeQuietly(connection);
     }
 
-    private Optional<Connection> connectToPrimary() throws SQLException {
-        Optional<String> url = primaryJdbcUrl.get();
-        if (url.isEmpty()) {
-            return Optional.empty();
-        }
-        Connection connection = DriverManager.getConnection(url.get());
+    private static Optional<Connection> connectToPrimary(String url) throws SQLException {
+        Connection connection = DriverManager.getConnection(url);
         try (Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT pg_is_in_recovery()")) {
             rows.next();

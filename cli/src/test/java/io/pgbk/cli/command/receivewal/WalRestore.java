@@ -1,6 +1,7 @@
 package io.pgbk.cli.command.receivewal;
 
 import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.testkit.os.LogFile;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.postgres.PostgresBinaries;
@@ -40,10 +41,26 @@ final class WalRestore {
 
     /** Recovers the base backup in data with restore_command copying from wal, to the end of WAL; the rows of acked. */
     static Set<Integer> recoverAndReadRows(Path work, Path data, Path wal) throws Exception {
+        return recoverAndReadRows(work, data, "cp " + wal + "/%f %p", "latest");
+    }
+
+    /**
+     * Recovers the base backup in data to the end of the WAL of one timeline, the way a restore
+     * with that target timeline would get it from pgbk: a segment that is stored only as the
+     * timeline's .partial last segment is fetched from it (recovery targets that timeline, so no
+     * later timeline's WAL is wanted for that segment).
+     */
+    static Set<Integer> recoverTimelineAndReadRows(Path work, Path data, Path wal, TimelineId timeline) throws Exception {
+        return recoverAndReadRows(work, data, "cp " + wal + "/%f %p || cp " + wal + "/%f.partial %p",
+                Long.toString(timeline.value()));
+    }
+
+    private static Set<Integer> recoverAndReadRows(Path work, Path data, String restoreCommand, String targetTimeline)
+            throws Exception {
         Files.writeString(data.resolve("recovery.signal"), "");
         Files.writeString(data.resolve("postgresql.auto.conf"), String.join("\n",
-                "restore_command = 'cp " + wal + "/%f %p'",
-                "recovery_target_timeline = 'latest'",
+                "restore_command = '" + restoreCommand + "'",
+                "recovery_target_timeline = '" + targetTimeline + "'",
                 "synchronous_standby_names = ''",
                 "hba_file = '" + data.resolve("pg_hba.conf") + "'",
                 "ident_file = '" + data.resolve("pg_ident.conf") + "'",

@@ -4,7 +4,7 @@
  *
  *   lock (host file lock + repository lock) -> remove what interrupted backups left
  *   -> pg_backup_start on the node, session held open -> scan PGDATA
- *   -> `jobs` workers copy files into compressed tar parts, uploaded as they are written
+ *   -> `jobs` workers copy files, largest first, into compressed tar parts, uploaded as they are written
  *   -> global/pg_control, last, in a part of its own -> pg_backup_stop
  *   -> WAL switch on the primary, if the WAL up to the stop LSN is not yet archived
  *   -> wait until it is -> backup.json (put-if-absent): the backup now exists.
@@ -55,9 +55,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -321,7 +319,7 @@ public final class BackupEngine {
         if (!control.path().equals(PgdataScanner.CONTROL_FILE)) {
             throw new IllegalStateException("the scan did not put " + PgdataScanner.CONTROL_FILE + " last");
         }
-        Queue<PgdataEntry> queue = new ConcurrentLinkedQueue<>(entries.subList(0, entries.size() - 1));
+        CopyQueue queue = new CopyQueue(entries.subList(0, entries.size() - 1), copier::expectedSize);
         Map<String, ManifestFile> files = new ConcurrentHashMap<>();
         List<PartInfo> parts = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger partNumbers = new AtomicInteger();
@@ -334,8 +332,9 @@ public final class BackupEngine {
                 running.add(workers.submit(() -> {
                     PartSink sink = new PartSink(repository, id, options, partNumbers, uploads, parts);
                     try {
-                        PgdataEntry entry;
-                        while (!failed.get() && (entry = queue.poll()) != null) {
+                        Optional<PgdataEntry> next;
+                        while (!failed.get() && (next = queue.next()).isPresent()) {
+                            PgdataEntry entry = next.get();
                             TarPart part = entry.kind() == EntryKind.FILE ? sink.partFor(copier.expectedSize(entry))
                                     : null;
                             copier.copy(entry, part).ifPresent(file -> files.put(file.path(), file));

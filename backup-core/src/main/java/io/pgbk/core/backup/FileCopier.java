@@ -38,6 +38,7 @@ import io.pgbk.core.pgdata.PgdataEntry;
 import io.pgbk.core.pgdata.RelationFile;
 import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.wal.Lsn;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,17 +52,27 @@ import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 final class FileCopier {
 
     private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
+    /**
+     * Bytes per read call for large files: the page streams ask for 8 KiB at a time, and a read
+     * call costs more than copying its bytes once more (smaller files get a buffer of their size).
+     */
+    private static final int READ_SIZE = 128 * 1024;
 
     private final Lsn startLsn;
     private final boolean verifyChecksums;
     private final BackupManifest parent;
+    /** The parent's files by path: looked up once per file copied, so not a scan of its list each time. */
+    private final Map<String, ManifestFile> parentFiles;
     private final BackupProgress progress;
 
     /** parent is null for a full backup. */
@@ -69,6 +80,9 @@ final class FileCopier {
         this.startLsn = startLsn;
         this.verifyChecksums = verifyChecksums;
         this.parent = parent;
+        this.parentFiles = parent == null ? Map.of()
+                : parent.files().stream().collect(
+                        Collectors.toMap(ManifestFile::path, Function.identity(), (first, later) -> first));
         this.progress = progress;
     }
 
@@ -85,8 +99,8 @@ final class FileCopier {
         }
         Optional<RelationFile> relation = entry.relation();
         boolean byPage = parent != null && relation.filter(file -> file.fork() == Fork.MAIN).isPresent();
-        ManifestFile parentFile = parent == null ? null
-                : parent.file(entry.path()).filter(file -> file.kind() == EntryKind.FILE).orElse(null);
+        ManifestFile parentFile = Optional.ofNullable(parentFiles.get(entry.path()))
+                .filter(file -> file.kind() == EntryKind.FILE).orElse(null);
         if (parentFile != null && !byPage && parentFile.size() == entry.size()
                 && parentFile.modified().equals(entry.modified())) {
             progress.copied(entry.size());
@@ -102,7 +116,8 @@ final class FileCopier {
         }
         try (channel) {
             long size = channel.size();
-            InputStream in = new FixedLengthInputStream(Channels.newInputStream(channel), size);
+            InputStream in = new FixedLengthInputStream(new BufferedInputStream(Channels.newInputStream(channel),
+                    (int) Math.max(1, Math.min(READ_SIZE, size))), size);
             PageChecksumVerifier verifier = null;
             if (verifyChecksums && relation.isPresent()) {
                 verifier = new PageChecksumVerifier(in, entry.path(), relation.get().firstBlockNumber(), startLsn);

@@ -19,6 +19,7 @@ import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.PartInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealCheck;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.stream.CountingOutputStream;
 import io.pgbk.error.PgbkException;
@@ -57,7 +58,8 @@ final class TarPart {
         PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
         String key = BackupManifest.partKey(backup, number);
         this.upload = uploads.submit(() -> {
-            SealingInputStream sealed = new SealingInputStream(pipeIn, compression);
+            // CRC32C: the manifest's SHA-256 of each file already vouches for the content
+            SealingInputStream sealed = new SealingInputStream(pipeIn, compression, SealCheck.CRC32C);
             if (!repository.putIfAbsent(key, sealed)) {
                 throw new PgbkException("part " + repository.objectName(key) + " exists already: another backup "
                         + "is writing backup " + backup);
@@ -107,12 +109,11 @@ final class TarPart {
     PartInfo finish() throws IOException {
         tar.finish();
         tar.close();
-        long tarSize = counter.count();
         ContentDigest digest = awaitUpload();
         String key = BackupManifest.partKey(backup, number);
         long stored = repository.stat(key).orElseThrow(() -> new PgbkException("part " + repository.objectName(key)
                 + " vanished right after it was stored")).size();
-        return new PartInfo(number, tarSize, stored, digest.sha256());
+        return PartInfo.of(number, stored, digest);
     }
 
     /** Gives up the part: the upload fails and stores nothing. */

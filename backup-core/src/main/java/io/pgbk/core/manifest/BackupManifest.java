@@ -50,7 +50,8 @@ public record BackupManifest(int formatVersion, BackupId id, BackupType type, Ba
         String compression, boolean dataChecksums, String backupLabel, String tablespaceMap,
         List<TablespaceInfo> tablespaces, List<PartInfo> parts, List<ManifestFile> files) {
 
-    public static final int FORMAT_VERSION = 1;
+    /** 2: parts may carry a CRC32C trailer (PartInfo.crc32c); format 1 manifests are read as well. */
+    public static final int FORMAT_VERSION = 2;
     public static final String BACKUPS = "backups/";
     public static final String MANIFEST_NAME = "backup.json";
 

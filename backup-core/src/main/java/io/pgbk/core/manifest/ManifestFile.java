@@ -8,7 +8,7 @@
  *  - data with pageMap (relation files of an incremental backup): the entry holds only the pages
  *    the map lists; every other page, up to the map's file size, is the file of the same path in
  *    the parent backup (itself resolved the same way, through the chain), or zeros where the
- *    parent had no such file (ChangedPageOverlay then gets an empty parent);
+ *    parent had no such file;
  *  - no data: a directory or a link, metadata only.
  */
 package io.pgbk.core.manifest;

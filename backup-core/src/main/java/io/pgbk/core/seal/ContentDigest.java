@@ -1,8 +1,9 @@
 /*
- * What an object's content is, in 40 bytes: its length and SHA-256, both of the uncompressed
- * bytes so that the same content stored with different codecs has the same digest. It is the
- * trailer of every sealed object (big-endian length, then the raw hash), the identity compared
- * when archive_command retries a push, and what verify recomputes.
+ * What an object's content is: its length and a check of its bytes (SealCheck), both of the
+ * uncompressed bytes so that the same content stored with different codecs has the same digest.
+ * It is the trailer of every sealed object (big-endian length, then the raw check value). With a
+ * SHA-256 (40 bytes) it is the identity compared when archive_command retries a push; a backup
+ * part's trailer carries a CRC32C (12 bytes) instead. Verify recomputes either.
  */
 package io.pgbk.core.seal;
 
@@ -15,17 +16,28 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
-public record ContentDigest(long length, String sha256) {
+public record ContentDigest(long length, SealCheck check, String hex) {
 
-    public static final int TRAILER_SIZE = Long.BYTES + 32;
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** The trailer of a format 1 (SHA-256) seal, which WAL segments and manifests carry. */
+    public static final int TRAILER_SIZE = SealCheck.SHA256.trailerSize();
+    private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
 
     public ContentDigest {
-        if (length < 0 || sha256 == null || !SHA256_HEX.matcher(sha256).matches()) {
-            throw new IllegalArgumentException("invalid content digest " + length + " " + sha256);
+        if (length < 0 || check == null || hex == null || hex.length() != check.size() * 2
+                || !HEX.matcher(hex).matches()) {
+            throw new IllegalArgumentException("invalid content digest " + length + " " + check + " " + hex);
         }
+    }
+
+    /** The SHA-256 of the content, in hex; only a SHA-256 digest has one. */
+    public String sha256() {
+        if (check != SealCheck.SHA256) {
+            throw new IllegalStateException("a " + check + " digest has no SHA-256");
+        }
+        return hex;
     }
 
     /** A fresh SHA-256, which every Java runtime must provide. */
@@ -41,32 +53,38 @@ public record ContentDigest(long length, String sha256) {
     public static ContentDigest of(InputStream in) throws IOException {
         DigestInputStream digesting = new DigestInputStream(in, newSha256());
         long length = digesting.transferTo(OutputStream.nullOutputStream());
-        return new ContentDigest(length, HexFormat.of().formatHex(digesting.getMessageDigest().digest()));
+        return finish(length, digesting.getMessageDigest());
     }
 
-    /** Completes a running SHA-256 over length bytes. */
-    public static ContentDigest finish(long length, MessageDigest sha256) {
-        return new ContentDigest(length, HexFormat.of().formatHex(sha256.digest()));
+    /** Completes a running check (a SHA-256, or SealCheck's CRC32C) over length bytes. */
+    public static ContentDigest finish(long length, MessageDigest running) {
+        return new ContentDigest(length, SealCheck.of(running), HexFormat.of().formatHex(running.digest()));
     }
 
-    /** Decodes the trailer of the object objectName (named in the message when it is damaged). */
+    /** Decodes the SHA-256 trailer of the object objectName (named in the message when it is damaged). */
     public static ContentDigest fromTrailer(byte[] trailer, String objectName) {
+        return fromTrailer(trailer, SealCheck.SHA256, objectName);
+    }
+
+    /** Decodes a trailer carrying check. */
+    public static ContentDigest fromTrailer(byte[] trailer, SealCheck check, String objectName) {
         ByteBuffer buffer = ByteBuffer.wrap(trailer);
-        long length = trailer.length == TRAILER_SIZE ? buffer.getLong() : -1;
+        long length = trailer.length == check.trailerSize() ? buffer.getLong() : -1;
         if (length < 0) {
             throw new PgbkException("object " + objectName + " is corrupt: its trailer is damaged");
         }
-        byte[] hash = new byte[32];
-        buffer.get(hash);
-        return new ContentDigest(length, HexFormat.of().formatHex(hash));
+        byte[] value = new byte[check.size()];
+        buffer.get(value);
+        return new ContentDigest(length, check, HexFormat.of().formatHex(value));
     }
 
     public byte[] toTrailer() {
-        return ByteBuffer.allocate(TRAILER_SIZE).putLong(length).put(HexFormat.of().parseHex(sha256)).array();
+        return ByteBuffer.allocate(check.trailerSize()).putLong(length).put(HexFormat.of().parseHex(hex)).array();
     }
 
-    /** For messages: the length and enough of the hash to tell two contents apart. */
+    /** For messages: the length and enough of the check to tell two contents apart. */
     public String describe() {
-        return length + " bytes, sha256 " + sha256.substring(0, 16) + "...";
+        return length + " bytes, " + check.name().toLowerCase(Locale.ROOT) + " "
+                + (hex.length() > 16 ? hex.substring(0, 16) + "..." : hex);
     }
 }

@@ -2,7 +2,8 @@
  * The first bytes of every object pgbk stores: "PGBK", the format version, and the id of the
  * codec the body is compressed with. A reader needs nothing else to decode an object, and
  * anything that is not a pgbk object (or comes from a newer pgbk) is recognised before a
- * decompressor sees it.
+ * decompressor sees it. The format versions differ only in the trailer's check (SealCheck):
+ * 1 a SHA-256, 2 a CRC32C.
  */
 package io.pgbk.core.seal;
 
@@ -15,12 +16,18 @@ import java.util.Arrays;
 
 public record SealHeader(int formatVersion, Codec codec) {
 
-    public static final int FORMAT_VERSION = 1;
+    /** The newest format this pgbk reads. */
+    private static final int NEWEST_FORMAT_VERSION = SealCheck.CRC32C.formatVersion();
     public static final int SIZE = 6;
     private static final byte[] MAGIC = "PGBK".getBytes(StandardCharsets.US_ASCII);
 
-    public static SealHeader current(Codec codec) {
-        return new SealHeader(FORMAT_VERSION, codec);
+    public static SealHeader of(SealCheck check, Codec codec) {
+        return new SealHeader(check.formatVersion(), codec);
+    }
+
+    /** The check the trailer of this object carries. */
+    public SealCheck check() {
+        return SealCheck.ofFormatVersion(formatVersion).orElseThrow();
     }
 
     public byte[] toBytes() {
@@ -37,9 +44,9 @@ public record SealHeader(int formatVersion, Codec codec) {
             throw new PgbkException("object " + objectName + " is corrupt: it does not start with a pgbk header");
         }
         int version = Byte.toUnsignedInt(bytes[4]);
-        if (version != FORMAT_VERSION) {
+        if (SealCheck.ofFormatVersion(version).isEmpty()) {
             throw new PgbkException("object " + objectName + " has format version " + version
-                    + ", which this pgbk (format " + FORMAT_VERSION + ") cannot read");
+                    + ", which this pgbk (formats 1 to " + NEWEST_FORMAT_VERSION + ") cannot read");
         }
         int codecId = Byte.toUnsignedInt(bytes[5]);
         Codec codec = Codec.ofId(codecId).orElseThrow(() -> new PgbkException("object " + objectName

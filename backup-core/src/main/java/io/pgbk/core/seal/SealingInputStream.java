@@ -27,12 +27,17 @@ public final class SealingInputStream extends InputStream {
     private boolean chainClosed;
     private ContentDigest digest;
 
-    /** Seals content with compression; closing this stream closes content. */
+    /** Seals content with compression and a SHA-256 trailer; closing this stream closes content. */
     public SealingInputStream(InputStream content, Compression compression) throws IOException {
+        this(content, compression, SealCheck.SHA256);
+    }
+
+    /** Seals content with compression and a trailer carrying check; closing this stream closes content. */
+    public SealingInputStream(InputStream content, Compression compression, SealCheck check) throws IOException {
         this.content = content;
-        pending.write(SealHeader.current(compression.codec()).toBytes());
+        pending.write(SealHeader.of(check, compression.codec()).toBytes());
         counter = new CountingOutputStream(compression.compressing(pending));
-        chain = new DigestOutputStream(counter, ContentDigest.newSha256());
+        chain = new DigestOutputStream(counter, check.newDigest());
     }
 
     /** The digest of the content, once this stream has been read to its end. */

@@ -1,8 +1,9 @@
 /*
  * Reads a sealed object back: checks the header, decompresses the body with the codec the
- * header names, and at the end of the content compares its length and SHA-256 with the
- * trailer. The chain mirrors the writing one (store -> hold back the trailer -> decompress ->
- * count -> SHA-256), so one GET of unknown length is enough.
+ * header names, and at the end of the content compares its length and check (the SHA-256 or
+ * CRC32C that the header's format names) with the trailer. The chain mirrors the writing one
+ * (store -> hold back the trailer -> decompress -> count -> check), so one GET of unknown
+ * length is enough.
  *
  * A damaged object fails with a PgbkException naming it; it fails at the latest when read
  * returns the end of the content, so a reader must read to the end before trusting (or
@@ -26,16 +27,18 @@ public final class UnsealingInputStream extends InputStream {
     private final StoreSide store;
     private final HoldbackInputStream body;
     private final CountingInputStream counter;
+    private final SealCheck check;
     private final DigestInputStream chain;
     private ContentDigest verified;
 
     private UnsealingInputStream(String objectName, StoreSide store, HoldbackInputStream body,
-            CountingInputStream counter) {
+            CountingInputStream counter, SealCheck check) {
         this.objectName = objectName;
         this.store = store;
         this.body = body;
         this.counter = counter;
-        this.chain = new DigestInputStream(counter, ContentDigest.newSha256());
+        this.check = check;
+        this.chain = new DigestInputStream(counter, check.newDigest());
     }
 
     /** Starts reading the object objectName from its stored bytes; closing the result closes stored. */
@@ -43,16 +46,17 @@ public final class UnsealingInputStream extends InputStream {
         StoreSide store = new StoreSide(stored);
         try {
             SealHeader header = SealHeader.read(store, objectName);
-            HoldbackInputStream body = new HoldbackInputStream(store, ContentDigest.TRAILER_SIZE);
+            SealCheck check = header.check();
+            HoldbackInputStream body = new HoldbackInputStream(store, check.trailerSize());
             CountingInputStream counter = new CountingInputStream(header.codec().decompressing(body));
-            return new UnsealingInputStream(objectName, store, body, counter);
+            return new UnsealingInputStream(objectName, store, body, counter, check);
         } catch (IOException | RuntimeException e) {
             closeQuietly(store, e);
             throw failure(objectName, store, e);
         }
     }
 
-    /** The verified length and SHA-256 of the content, once read has returned its end. */
+    /** The verified length and check of the content, once read has returned its end. */
     public Optional<ContentDigest> digest() {
         return Optional.ofNullable(verified);
     }
@@ -85,7 +89,7 @@ public final class UnsealingInputStream extends InputStream {
         if (body.read() >= 0) {
             throw corrupt(objectName, "data follows the end of its compressed body");
         }
-        ContentDigest stored = ContentDigest.fromTrailer(body.heldBack(), objectName);
+        ContentDigest stored = ContentDigest.fromTrailer(body.heldBack(), check, objectName);
         ContentDigest actual = ContentDigest.finish(counter.count(), chain.getMessageDigest());
         if (stored.length() != actual.length()) {
             throw corrupt(objectName, "length mismatch (" + stored.length() + " bytes sealed, "

@@ -55,10 +55,9 @@ record PartCheck(Repository repository, String partKey, Optional<PartInfo> info,
                 // the tar reader may stop before the end-of-archive padding: the seal is checked at the very end
                 sealed.transferTo(OutputStream.nullOutputStream());
                 ContentDigest digest = sealed.digest().orElseThrow();
-                info.filter(part -> !part.sha256().equals(digest.sha256()) || part.tarSize() != digest.length())
+                info.filter(part -> !part.trailer().equals(digest))
                         .ifPresent(part -> findings.add(new Finding(object, null, "the manifest records "
-                                + part.tarSize() + " bytes with SHA-256 " + part.sha256() + ", the object holds "
-                                + digest.describe())));
+                                + part.trailer().describe() + ", the object holds " + digest.describe())));
             }
         } catch (IOException | PgbkException e) {
             findings.add(new Finding(object, reading, e.getMessage()));

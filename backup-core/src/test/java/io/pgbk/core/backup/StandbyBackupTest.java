@@ -11,6 +11,7 @@ import io.pgbk.core.manifest.ManifestFile;
 import io.pgbk.core.manifest.PartInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealCheck;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
@@ -131,8 +132,8 @@ class StandbyBackupTest {
             String key = BackupManifest.partKey(backup.id(), part.number());
             Optional<ContentDigest> digest = repository.verify(key);
             assertThat(digest).as(key).isPresent();
-            assertThat(digest.get().sha256()).as(key).isEqualTo(part.sha256());
-            assertThat(digest.get().length()).as(key).isEqualTo(part.tarSize());
+            assertThat(digest.get()).as(key).isEqualTo(part.trailer());
+            assertThat(digest.get().check()).as(key).isEqualTo(SealCheck.CRC32C);
         }
         for (ManifestFile file : backup.files()) {
             if (file.data() != null) {

@@ -3,6 +3,8 @@ package io.pgbk.core.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealCheck;
 import io.pgbk.error.PgbkException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,11 +37,26 @@ class ManifestJsonTest {
     }
 
     @Test
+    void readsPartsOfBothTrailerKinds() {
+        String written = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8);
+        assertThat(written).contains("\"storedSize\" : 3000,\n    \"crc32c\" : \"0a1b2c3d\"\n  }");
+        assertThat(json.read(new ByteArrayInputStream(written.getBytes(StandardCharsets.UTF_8)), "m").parts())
+                .singleElement().satisfies(part -> assertThat(part.trailer())
+                        .isEqualTo(new ContentDigest(20480, SealCheck.CRC32C, "0a1b2c3d")));
+
+        String formatOne = written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
+                .replace("\"crc32c\" : \"0a1b2c3d\"", "\"sha256\" : \"" + "ef".repeat(32) + "\"");
+        assertThat(json.read(new ByteArrayInputStream(formatOne.getBytes(StandardCharsets.UTF_8)), "m").parts())
+                .singleElement().satisfies(part -> assertThat(part.trailer())
+                        .isEqualTo(new ContentDigest(20480, SealCheck.SHA256, "ef".repeat(32))));
+    }
+
+    @Test
     void refusesANewerFormatAndDamage() {
         String newer = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8)
-                .replace("\"formatVersion\" : 1", "\"formatVersion\" : 2");
+                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))
-                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 2, newer than this pgbk (1)");
+                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 3, newer than this pgbk (2)");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream("{\"id\": 3".getBytes(StandardCharsets.UTF_8)), "m"))
                 .isInstanceOf(PgbkException.class).hasMessageStartingWith("object m is not a valid backup manifest");
     }

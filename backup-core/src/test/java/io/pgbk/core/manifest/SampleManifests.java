@@ -33,7 +33,7 @@ public final class SampleManifests {
                 new SourceNode("10.0.0.2", 5432, true, "15.8"), SystemIdentifier.parse("7312345678901234567"), 15,
                 "zstd:1", true, "START WAL LOCATION: 0/3000028 (file 000000010000000000000003)\n",
                 "16390 /srv/ts1\n", List.of(new TablespaceInfo(16390, "/srv/ts1")),
-                List.of(new PartInfo(0, 20480, 3000, "ef".repeat(32))), List.of(unchanged, link, relation));
+                List.of(new PartInfo(0, 20480, 3000, null, "0a1b2c3d")), List.of(unchanged, link, relation));
     }
 
     /** A full backup of the same shape, with another id. */

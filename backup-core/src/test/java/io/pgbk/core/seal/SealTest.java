@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,6 +37,39 @@ class SealTest {
             assertThat(in.readAllBytes()).isEqualTo(content);
             assertThat(in.digest()).contains(expected);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "zstd", "lz4"})
+    void aCrc32cSealIsFormatTwoWithATwelveByteTrailerAndCatchesDamage(String spec) throws IOException {
+        byte[] content = content(300_000);
+        SealingInputStream sealing = new SealingInputStream(new ByteArrayInputStream(content), Compression.parse(spec),
+                SealCheck.CRC32C);
+        byte[] sealed = sealing.readAllBytes();
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        ContentDigest expected = new ContentDigest(content.length, SealCheck.CRC32C,
+                String.format("%08x", crc.getValue()));
+        assertThat(sealing.digest()).contains(expected);
+        assertThat(sealed[4]).isEqualTo((byte) 2);
+        assertThat(Arrays.copyOfRange(sealed, sealed.length - 12, sealed.length)).isEqualTo(expected.toTrailer());
+        assertThat(sealed.length).isEqualTo(seal(content, Compression.parse(spec)).length - 28);
+        assertThat(expected.describe()).isEqualTo(content.length + " bytes, crc32c " + expected.hex());
+        assertThatThrownBy(expected::sha256).isInstanceOf(IllegalStateException.class);
+
+        try (UnsealingInputStream in = UnsealingInputStream.open(new OneByteAtATime(sealed), NAME)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+            assertThat(in.digest()).contains(expected);
+        }
+        for (int position : new int[] {SealHeader.SIZE + 10, sealed.length / 2, sealed.length - 13,
+                sealed.length - 5, sealed.length - 1}) {
+            byte[] damaged = sealed.clone();
+            damaged[position] ^= 0x01;
+            assertThatThrownBy(() -> readAll(damaged)).as("flipped byte at %d", position)
+                    .isInstanceOf(PgbkException.class).hasMessageStartingWith("object " + NAME + " is corrupt: ");
+        }
+        assertThatThrownBy(() -> readAll(Arrays.copyOf(sealed, sealed.length - 1))).isInstanceOf(PgbkException.class)
+                .hasMessageStartingWith("object " + NAME + " is corrupt: ");
     }
 
     @Test
@@ -83,9 +117,9 @@ class SealTest {
                 .hasMessage("object " + NAME + " is corrupt: it does not start with a pgbk header");
 
         byte[] newer = sealed.clone();
-        newer[4] = 2;
+        newer[4] = 3;
         assertThatThrownBy(() -> readAll(newer)).isInstanceOf(PgbkException.class)
-                .hasMessage("object " + NAME + " has format version 2, which this pgbk (format 1) cannot read");
+                .hasMessage("object " + NAME + " has format version 3, which this pgbk (formats 1 to 2) cannot read");
         byte[] unknownCodec = sealed.clone();
         unknownCodec[5] = 7;
         assertThatThrownBy(() -> readAll(unknownCodec)).isInstanceOf(PgbkException.class)

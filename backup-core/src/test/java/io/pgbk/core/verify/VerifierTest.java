@@ -157,7 +157,8 @@ class VerifierTest {
         }
         byte[] tar = bytes.toByteArray();
         put(BackupManifest.partKey(id, 0), tar);
-        return new PartInfo(0, tar.length, tar.length + SealHeader.SIZE + ContentDigest.TRAILER_SIZE, sha256(tar));
+        return new PartInfo(0, tar.length, tar.length + SealHeader.SIZE + ContentDigest.TRAILER_SIZE, sha256(tar),
+                null);
     }
 
     private static BackupManifest manifest(BackupId id, BackupType type, BackupId parent, long startSegment,

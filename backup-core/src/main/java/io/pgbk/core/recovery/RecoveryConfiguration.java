@@ -10,12 +10,17 @@
  * timeline into the same repository; later restores with recovery_target_timeline = 'latest'
  * would then follow a test restore's history instead of production's (Barman does the same).
  *
+ * restore_command is written for the backup restored: with a target timeline that is a number or
+ * 'current' (the backup's), pgbk wal-fetch is told the timeline recovery ends on, so that it can
+ * serve that timeline's last segment from its stored .partial (RestoreCommandLine).
+ *
  * Settings this class writes replace earlier lines for the same names instead of being added
  * after them: PostgreSQL would take the last one anyway, but a reader of the file would not know
  * which. Every file is written crash-safely (temporary name, fsync, rename, fsync directory).
  */
 package io.pgbk.core.recovery;
 
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.local.AtomicFile;
 import java.io.IOException;
@@ -27,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,17 +48,17 @@ public final class RecoveryConfiguration {
     /** Arguments a shell passes through unquoted. */
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
-    private final List<String> restoreCommand;
+    private final RestoreCommandLine restoreCommand;
     private final RecoveryPlan plan;
     private final boolean preserveArchiveMode;
 
-    /**
-     * @param restoreCommand the restore_command's words, with %f and %p where PostgreSQL puts the
-     *                       file name and destination; never a secret, since the command line of
-     *                       every process is visible to every local user
-     */
+    /** A restore_command that serves every recovery alike (words as in RestoreCommandLine). */
     public RecoveryConfiguration(List<String> restoreCommand, RecoveryPlan plan, boolean preserveArchiveMode) {
-        this.restoreCommand = List.copyOf(restoreCommand);
+        this(RestoreCommandLine.fixed(restoreCommand), plan, preserveArchiveMode);
+    }
+
+    public RecoveryConfiguration(RestoreCommandLine restoreCommand, RecoveryPlan plan, boolean preserveArchiveMode) {
+        this.restoreCommand = restoreCommand;
         this.plan = plan;
         this.preserveArchiveMode = preserveArchiveMode;
     }
@@ -61,10 +67,10 @@ public final class RecoveryConfiguration {
         return plan;
     }
 
-    /** The settings written to postgresql.auto.conf, in order. */
-    public Map<String, String> settings() {
+    /** The settings written to postgresql.auto.conf for a backup taken on backupTimeline, in order. */
+    public Map<String, String> settings(TimelineId backupTimeline) {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("restore_command", restoreCommandLine());
+        settings.put("restore_command", restoreCommandLine(plan.timeline().endTimeline(backupTimeline)));
         settings.putAll(plan.settings());
         if (!preserveArchiveMode) {
             settings.put("archive_mode", "off");
@@ -73,17 +79,19 @@ public final class RecoveryConfiguration {
     }
 
     /** The restore_command as the shell will run it. */
-    private String restoreCommandLine() {
-        return restoreCommand.stream().map(RecoveryConfiguration::shellWord).collect(Collectors.joining(" "));
+    private String restoreCommandLine(Optional<TimelineId> endTimeline) {
+        return restoreCommand.words(endTimeline).stream().map(RecoveryConfiguration::shellWord)
+                .collect(Collectors.joining(" "));
     }
 
-    /** Writes the settings and the signal files into a restored data directory. */
-    public void writeTo(Path dataDirectory) {
+    /** Writes the settings and the signal files into a data directory restored from a backup taken on backupTimeline. */
+    public void writeTo(Path dataDirectory, TimelineId backupTimeline) {
         Path autoConf = dataDirectory.resolve(AUTO_CONF);
+        Map<String, String> settings = settings(backupTimeline);
         try {
-            List<String> lines = new ArrayList<>(withoutOverridden(existingLines(autoConf)));
+            List<String> lines = new ArrayList<>(withoutOverridden(existingLines(autoConf), settings.keySet()));
             lines.add(MARK + plan.describe());
-            settings().forEach((name, value) -> lines.add(name + " = " + confValue(name, value)));
+            settings.forEach((name, value) -> lines.add(name + " = " + confValue(name, value)));
             write(autoConf, String.join("\n", lines) + "\n");
             write(dataDirectory.resolve(RECOVERY_SIGNAL), "");
             if (Files.deleteIfExists(dataDirectory.resolve(STANDBY_SIGNAL))) {
@@ -94,8 +102,7 @@ public final class RecoveryConfiguration {
         }
     }
 
-    private List<String> withoutOverridden(List<String> lines) {
-        Set<String> overridden = settings().keySet();
+    private static List<String> withoutOverridden(List<String> lines, Set<String> overridden) {
         List<String> kept = new ArrayList<>();
         for (String line : lines) {
             Matcher setting = SETTING_LINE.matcher(line);

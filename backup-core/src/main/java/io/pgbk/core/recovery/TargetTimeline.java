@@ -7,6 +7,7 @@ package io.pgbk.core.recovery;
 
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 public record TargetTimeline(String setting) {
@@ -24,6 +25,14 @@ public record TargetTimeline(String setting) {
             throw new PgbkException("invalid target timeline '" + text + "': expected latest, current or a number");
         }
         return new TargetTimeline(new TimelineId(Long.parseLong(value)).toString());
+    }
+
+    /** The one timeline recovery ends on: this number, the backup's for current; empty for latest, which follows the archive. */
+    public Optional<TimelineId> endTimeline(TimelineId backupTimeline) {
+        if (equals(LATEST)) {
+            return Optional.empty();
+        }
+        return Optional.of(equals(CURRENT) ? backupTimeline : new TimelineId(Long.parseLong(setting)));
     }
 
     @Override

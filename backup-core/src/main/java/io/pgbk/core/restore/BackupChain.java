@@ -65,6 +65,22 @@ public final class BackupChain {
         return backups.get(0);
     }
 
+    /** Backups in the chain: the head and its ancestors. */
+    public int length() {
+        return backups.size();
+    }
+
+    /** Where a backup is in the chain (0: the head); a backup outside it means a damaged manifest. */
+    public int depthOf(BackupId id) {
+        for (int depth = 0; depth < backups.size(); depth++) {
+            if (backups.get(depth).id().equals(id)) {
+                return depth;
+            }
+        }
+        throw new PgbkException("backup " + head().id() + " refers to backup " + id
+                + ", which is not in its chain of parents: its manifest is damaged");
+    }
+
     /** The entry for path in the backup at this depth of the chain (0: the head), if it has one. */
     public Optional<ManifestFile> file(int depth, String path) {
         return depth < backups.size() ? Optional.ofNullable(filesByPath.get(depth).get(path)) : Optional.empty();

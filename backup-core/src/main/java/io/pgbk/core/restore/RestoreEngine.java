@@ -9,20 +9,24 @@
  * delta, of the same cluster.
  *
  * Then: stale entries are removed (delta, force), directories and tablespace links laid out,
- * files restored in parallel (one task per part, streaming it front to back and writing each
- * file it holds, so memory stays at a few buffers per worker; one task per incremental file,
- * laid over its parent's copy), pg_wal and the directories a backup leaves empty recreated,
- * backup_label, tablespace_map and the recovery settings written, ownership given to the OS user
- * that will run PostgreSQL, and every directory fsynced. Each file is written to a temporary
- * name, fsynced, verified against the manifest's SHA-256 and renamed. A restore into an empty
- * directory that fails removes what it wrote, leaving the directory as it found it.
+ * files restored in parallel (LayerPlan: the chain's parts are read in phases, oldest backup
+ * first, one task per part streaming it front to back and applying the layers of the files it
+ * holds with positional writes, so each part is read once and memory stays at a few buffers per
+ * worker), pg_wal and the directories a backup leaves empty recreated, backup_label,
+ * tablespace_map and the recovery settings written, ownership given to the OS user that will run
+ * PostgreSQL, and every directory fsynced once. Each file is checked against the manifest's
+ * SHA-256 before it is published (RestoredFile). A delta restore writes only the pages that
+ * differ. A restore into an empty directory that fails removes what it wrote, leaving the
+ * directory as it found it.
  */
 package io.pgbk.core.restore;
 
 import io.pgbk.storage.io.BoundedInputStream;
 import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.catalog.WalGaps;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.ManifestFile;
 import io.pgbk.core.manifest.TablespaceInfo;
 import io.pgbk.core.pgdata.EntryKind;
@@ -64,6 +68,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -99,7 +105,8 @@ public final class RestoreEngine {
     public RestoreResult restore(RestoreRequest request, List<BackupManifest> backups) {
         Instant started = clock.instant();
         RecoveryTarget target = request.recovery().plan().target();
-        BackupChoice choice = BackupChoice.choose(backups, request.backup(), target);
+        BackupChoice choice = BackupChoice.choose(backups, request.backup(), request.recovery().plan(),
+                WalGaps.read(repository));
         BackupManifest backup = choice.backup();
         log.info("restoring {}", choice.reason());
         BackupChain chain = BackupChain.resolve(backup, backups);
@@ -169,7 +176,7 @@ public final class RestoreEngine {
         } else if (Files.deleteIfExists(root.resolve(TABLESPACE_MAP))) {
             AtomicFile.fsyncDirectory(root); // left by an earlier restore: PostgreSQL would make its links
         }
-        request.recovery().writeTo(root);
+        request.recovery().writeTo(root, backup.startTimeline());
         owner.apply(root);
         for (Path location : locations.values()) {
             owner.apply(location);
@@ -229,78 +236,103 @@ public final class RestoreEngine {
     }
 
     private void restoreFiles(RestoreRequest request, BackupChain chain, Path root, Counts counts) throws IOException {
-        ChainContent content = new ChainContent(repository, chain);
-        boolean delta = request.mode() == RestoreMode.DELTA;
-        Map<String, List<ManifestFile>> byPart = new LinkedHashMap<>();
-        List<Callable<Void>> tasks = new ArrayList<>();
-        for (ManifestFile entry : chain.head().files()) {
-            if (entry.kind() != EntryKind.FILE) {
-                continue;
-            }
-            if (entry.isPartial()) {
-                tasks.add(() -> {
-                    RestoredFile file = new RestoredFile(entry, inside(root, entry.path()));
-                    if (delta && file.matchesExisting()) {
-                        file.applyMetadata();
-                        counts.kept.incrementAndGet();
+        LayerPlan plan = LayerPlan.of(chain, path -> inside(root, path), request.mode() == RestoreMode.DELTA);
+        try (FilePublisher publisher = new FilePublisher(request.jobs())) {
+            try {
+                for (Map<String, List<LayerPlan.Slice>> phase : plan.phases()) {
+                    List<Callable<Void>> tasks = new ArrayList<>();
+                    phase.forEach((partKey, slices) -> tasks.add(() -> {
+                        extractPart(partKey, slices, publisher);
                         return null;
-                    }
-                    try (InputStream in = content.open(0, entry)) {
-                        counts.bytes.addAndGet(file.write(in, "backup " + chain.head().id()));
-                    }
-                    counts.written.incrementAndGet();
-                    return null;
-                });
-            } else {
-                byPart.computeIfAbsent(entry.data().partKey(), key -> new ArrayList<>()).add(entry);
+                    }));
+                    runAll(tasks, request.jobs());
+                }
+                publisher.awaitAll();
+            } catch (IOException | RuntimeException e) {
+                publisher.close();
+                for (RestoredFile file : plan.files()) {
+                    file.abandon();
+                }
+                throw e;
             }
         }
-        byPart.forEach((partKey, files) -> tasks.add(() -> {
-            extractPart(content, partKey, files, root, delta, counts);
-            return null;
-        }));
-        runAll(tasks, request.jobs());
+        for (RestoredFile file : plan.files()) {
+            if (file.isChanged()) {
+                counts.written.incrementAndGet();
+                counts.bytes.addAndGet(file.bytesWritten());
+            } else {
+                counts.kept.incrementAndGet();
+            }
+        }
     }
 
-    /** Streams one part front to back, writing the files it holds that are needed. */
-    private void extractPart(ChainContent content, String partKey, List<ManifestFile> files, Path root, boolean delta,
-            Counts counts) throws IOException {
-        List<RestoredFile> needed = new ArrayList<>();
-        for (ManifestFile entry : files.stream().sorted(Comparator.comparingLong(e -> e.data().offset())).toList()) {
-            RestoredFile file = new RestoredFile(entry, inside(root, entry.path()));
-            if (delta && file.matchesExisting()) {
-                file.applyMetadata();
-                counts.kept.incrementAndGet();
-            } else {
-                needed.add(file);
+    /** Streams one part front to back, applying the layers it holds of files not kept as they were. */
+    private void extractPart(String partKey, List<LayerPlan.Slice> slices, FilePublisher publisher)
+            throws IOException {
+        LayerWriter writer = new LayerWriter();
+        List<LayerPlan.Slice> needed = new ArrayList<>();
+        for (LayerPlan.Slice slice : slices.stream().sorted(Comparator.comparingLong(s -> s.layer().data().offset()))
+                .toList()) {
+            if (!slice.file().isDone() && !slice.file().keepIfUnchanged(writer)) {
+                needed.add(slice);
             }
         }
         if (needed.isEmpty()) {
             return;
         }
         String objectName = repository.objectName(partKey);
-        try (UnsealingInputStream part = content.part(partKey)) {
+        try (UnsealingInputStream part = repository.get(partKey).orElseThrow(() -> new PgbkException("object "
+                + objectName + " of the backup is missing from " + repository.describe()))) {
             long position = 0;
-            for (RestoredFile file : needed) {
-                part.skipNBytes(file.entry().data().offset() - position);
-                counts.bytes.addAndGet(file.write(BoundedInputStream.leavingSourceOpen(part, file.entry().data().length()), objectName));
-                counts.written.incrementAndGet();
-                position = file.entry().data().offset() + file.entry().data().length();
+            for (LayerPlan.Slice slice : needed) {
+                FileData data = slice.layer().data();
+                part.skipNBytes(data.offset() - position);
+                try (InputStream window = BoundedInputStream.leavingSourceOpen(part, data.length())) {
+                    if (slice.file().apply(slice.layer(), window, writer, objectName)) {
+                        publisher.publish(slice.file());
+                    }
+                    window.transferTo(OutputStream.nullOutputStream()); // bytes the page map does not account for
+                }
+                position = data.offset() + data.length();
             }
             part.transferTo(OutputStream.nullOutputStream()); // to its end, where the seal's checksum is verified
         }
     }
 
     private static void runAll(List<Callable<Void>> tasks, int jobs) throws IOException {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, tasks.size())), task -> {
-            Thread thread = new Thread(task, "pgbk-restore-" + threads.incrementAndGet());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, tasks.size())),
+                namedThreads("pgbk-restore-"));
+        try {
+            awaitAll(tasks.stream().map(pool::submit).toList());
+        } finally {
+            stop(pool); // after a failure: the other tasks stop before the caller cleans up
+        }
+    }
+
+    /** Daemon threads named prefix + a number. */
+    static ThreadFactory namedThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        });
+        };
+    }
+
+    /** Interrupts the pool's tasks and waits until they have stopped. */
+    static void stop(ExecutorService pool) {
+        pool.shutdownNow();
         try {
-            List<Future<Void>> futures = tasks.stream().map(pool::submit).toList();
-            for (Future<Void> future : futures) {
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for every future; the first failure is thrown as what the task threw. */
+    static void awaitAll(List<? extends Future<?>> futures) throws IOException {
+        try {
+            for (Future<?> future : futures) {
                 future.get();
             }
         } catch (InterruptedException e) {
@@ -315,8 +347,6 @@ public final class RestoreEngine {
                 throw runtime;
             }
             throw new IllegalStateException("a restore task failed unexpectedly", cause);
-        } finally {
-            pool.shutdownNow();
         }
     }
 

@@ -12,27 +12,34 @@
  *  - backups go before WAL, so a crash never leaves a listed backup without its WAL;
  *  - a WAL file goes only when, for every kept backup, it lies on that backup's start timeline or
  *    an ancestor of it AND before the segment of its start LSN. WAL of other timelines, history
- *    files, and every file when no backup is kept stay.
+ *    files, and every file when no backup is kept stay;
+ *  - a full backup whose own WAL has a recorded gap cannot be restored and does not count for
+ *    the policy (RetentionPolicy), so it never lets a restorable one go;
+ *  - a WAL gap record goes by the same rule as WAL, when the whole gap lies before every kept backup's
+ *    start on its path: it goes with the WAL it concerns, after it. A gap changes nothing else:
+ *    the WAL around it stays exactly as long as without it.
  */
 package io.pgbk.core.retention;
 
 import io.pgbk.core.backup.BackupLock;
 import io.pgbk.core.backup.LockHolder;
 import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.catalog.TimelineHistories;
+import io.pgbk.core.catalog.WalGapRecords;
+import io.pgbk.core.catalog.WalGaps;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
+import io.pgbk.core.recovery.TargetTimeline;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
-import io.pgbk.core.seal.UnsealingInputStream;
 import io.pgbk.core.wal.TimelineHistory;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalGap;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +62,7 @@ public final class Expiry {
     private final Clock clock;
     private final Duration staleLockAfter;
     private final Catalog catalog;
+    private final WalGapRecords gapRecords;
 
     public Expiry(Repository repository, RetentionPolicy policy, Clock clock, Duration staleLockAfter) {
         this.repository = repository;
@@ -61,6 +70,7 @@ public final class Expiry {
         this.clock = clock;
         this.staleLockAfter = staleLockAfter;
         this.catalog = new Catalog(repository);
+        this.gapRecords = new WalGapRecords(repository);
     }
 
     /** Decides what a run removes, removing nothing. */
@@ -71,11 +81,16 @@ public final class Expiry {
         Optional<LockHolder> lockAfter = BackupLock.read(repository);
         List<String> inProgress = writer(lockBefore, lockAfter);
 
-        Set<BackupId> keep = policy.keep(backups, clock.instant());
+        WalGaps gaps = WalGaps.read(repository);
+        Set<BackupId> keep = policy.keep(backups, clock.instant(), unrestorable(backups, gaps));
         List<BackupManifest> kept = backups.stream().filter(backup -> keep.contains(backup.id())).toList();
         List<BackupId> expired = backups.stream().map(BackupManifest::id).filter(id -> !keep.contains(id)).toList();
+        Map<TimelineId, TimelineHistory> lineages = new HashMap<>();
+        TimelineHistories histories = new TimelineHistories(repository);
+        kept.forEach(backup -> lineages.computeIfAbsent(backup.startTimeline(), histories::of));
         return new ExpirePlan(kept.stream().map(BackupManifest::id).toList(), expired,
-                inProgress.isEmpty() ? incomplete : List.of(), expendableWal(kept), inProgress);
+                inProgress.isEmpty() ? incomplete : List.of(), expendableWal(kept, lineages),
+                expendableGaps(kept, lineages, gaps.records()), inProgress);
     }
 
     /** Removes what plan() decided, in the crash-safe order. */
@@ -105,6 +120,10 @@ public final class Expiry {
         if (!plan.walKeys().isEmpty()) {
             log.info("expired {} WAL files", plan.walKeys().size());
         }
+        for (WalGap gap : plan.gaps()) {
+            gapRecords.delete(gap);
+            log.info("removed the record of the WAL gap {}: it lies before every kept backup", gap.range());
+        }
     }
 
     private void deleteObjects(BackupId id) {
@@ -127,14 +146,12 @@ public final class Expiry {
         return List.of();
     }
 
-    private List<String> expendableWal(List<BackupManifest> kept) {
+    private List<String> expendableWal(List<BackupManifest> kept, Map<TimelineId, TimelineHistory> lineages) {
         Optional<ClusterInfo> cluster = repository.clusterInfo();
         if (kept.isEmpty() || cluster.isEmpty()) {
             return List.of();
         }
         WalSegmentSize size = cluster.get().walSegmentSize();
-        Map<TimelineId, TimelineHistory> lineages = new HashMap<>();
-        kept.forEach(backup -> lineages.computeIfAbsent(backup.startTimeline(), this::lineage));
         List<String> expendable = new ArrayList<>();
         for (ObjectInfo object : repository.list(WAL)) {
             segmentOf(object.key()).filter(segment -> kept.stream().allMatch(backup ->
@@ -156,19 +173,23 @@ public final class Expiry {
         }
     }
 
-    private TimelineHistory lineage(TimelineId timeline) {
-        String key = Repository.walKey(WalFileName.parse(timeline.historyFileName()));
-        Optional<UnsealingInputStream> history = repository.get(key);
-        if (history.isEmpty()) {
-            if (!timeline.equals(TimelineId.FIRST)) {
-                log.warn("{} is missing: WAL of the timelines before {} is kept", repository.objectName(key), timeline);
-            }
-            return new TimelineHistory(timeline, List.of());
+    /* Backups with a gap between their start and stop: recovery from them never becomes consistent. */
+    private static Set<BackupId> unrestorable(List<BackupManifest> backups, WalGaps gaps) {
+        return backups.stream()
+                .filter(backup -> gaps.records().stream().anyMatch(gaps.ownWal(backup, TargetTimeline.LATEST)::crosses))
+                .map(BackupManifest::id).collect(Collectors.toSet());
+    }
+
+    /* Gaps wholly before every kept backup's start, on timelines that lead to it: nothing kept can reach them. */
+    private static List<WalGap> expendableGaps(List<BackupManifest> kept, Map<TimelineId, TimelineHistory> lineages,
+            List<WalGap> gaps) {
+        if (kept.isEmpty()) {
+            return List.of();
         }
-        try (UnsealingInputStream in = history.get()) {
-            return TimelineHistory.parse(timeline, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
-        }
+        return gaps.stream().filter(gap -> kept.stream().allMatch(backup -> {
+            TimelineHistory lineage = lineages.get(backup.startTimeline());
+            return lineage.contains(gap.from().timeline()) && lineage.contains(gap.to().timeline())
+                    && gap.to().lsn().compareTo(backup.startLsn()) <= 0;
+        })).toList();
     }
 }

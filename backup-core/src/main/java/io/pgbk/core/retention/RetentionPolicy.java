@@ -10,6 +10,10 @@
  * backups and by time order only: an incremental is kept exactly when the full backup it was
  * taken after is, and the ancestors of every kept backup are kept, so a kept incremental never
  * loses its chain.
+ *
+ * A full backup that cannot be restored (a recorded WAL gap lies inside its own WAL) does not
+ * count: it neither makes up the number nor covers the window, so a broken newest backup never
+ * lets an older, restorable one go. It is kept like any other backup after the boundary.
  */
 package io.pgbk.core.retention;
 
@@ -42,10 +46,17 @@ public record RetentionPolicy(Optional<Integer> fullCount, Optional<RetentionWin
         }
     }
 
-    /** The ids of the backups to keep among backups (complete ones, any order), at time now. */
-    public Set<BackupId> keep(List<BackupManifest> backups, Instant now) {
-        List<BackupManifest> fulls = backups.stream().filter(backup -> backup.type() == BackupType.FULL)
+    /**
+     * The ids of the backups to keep among backups (complete ones, any order), at time now.
+     *
+     * @param unrestorable backups whose own WAL has a gap: their full backups count only when no other does
+     */
+    public Set<BackupId> keep(List<BackupManifest> backups, Instant now, Set<BackupId> unrestorable) {
+        List<BackupManifest> allFulls = backups.stream().filter(backup -> backup.type() == BackupType.FULL)
                 .sorted(Comparator.comparing(BackupManifest::id)).toList();
+        List<BackupManifest> restorableFulls = allFulls.stream()
+                .filter(full -> !unrestorable.contains(full.id())).toList();
+        List<BackupManifest> fulls = restorableFulls.isEmpty() ? allFulls : restorableFulls;
         if (fulls.isEmpty()) {
             return backups.stream().map(BackupManifest::id).collect(Collectors.toCollection(TreeSet::new));
         }

@@ -31,6 +31,26 @@ public record WalGap(WalPosition from, WalPosition to, Instant detectedAt, Strin
         return "%08X%016X.json".formatted(from.timeline().value(), from.lsn().value());
     }
 
+    /** The record's key relative to the cluster's area. */
+    public String key() {
+        return KEY_PREFIX + fileName();
+    }
+
+    /** For users: "0/5000000-0/7000000 on timeline 2", or both timelines when a promotion fell inside the gap. */
+    public String range() {
+        return from.timeline().equals(to.timeline()) ? from.lsn() + "-" + to.lsn() + " on timeline " + from.timeline()
+                : from + " to " + to;
+    }
+
+    /** The segments the gap leaves missing, first to last, named on the timeline each begins on. */
+    public String segments(WalSegmentSize size) {
+        WalSegmentName first = WalSegmentName.from(from.timeline(), from.lsn(), size);
+        Lsn lastByte = to.lsn().compareTo(from.lsn()) > 0 ? to.lsn().plus(-1) : from.lsn();
+        WalSegmentName last = WalSegmentName.from(to.lsn().compareTo(from.lsn()) > 0 ? to.timeline() : from.timeline(),
+                lastByte, size);
+        return first.equals(last) ? "segment " + first : "segments " + first + " to " + last;
+    }
+
     public byte[] toJson() {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("from_timeline", from.timeline().value());

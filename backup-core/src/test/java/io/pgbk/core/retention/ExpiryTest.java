@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgbk.core.backup.BackupLock;
 import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.catalog.WalGapRecords;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.BackupType;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalGap;
+import io.pgbk.core.wal.WalPosition;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.local.LocalObjectStore;
 import java.nio.file.Path;
@@ -135,6 +139,62 @@ class ExpiryTest {
     }
 
     @Test
+    void aGapBeforeEveryKeptBackupGoesWithItsWalAndOneAfterStays() {
+        synthetic.backup("20261120T000000Z", BackupType.FULL, null, TL1, 2);
+        synthetic.backup("20261124T000000Z", BackupType.FULL, null, TL1, 8);
+        synthetic.segments(TL1, 2, 3);
+        synthetic.segments(TL1, 6, 9); // 4 and 5 are the old gap
+        synthetic.segments(TL1, 12, 12); // 10 and 11 are the new gap
+        WalGap old = gap(TL1, "0/400000", TL1, "0/600000");
+        WalGap recent = gap(TL1, "0/A00000", TL1, "0/C00000");
+        WalGapRecords records = record(recent, old);
+
+        Expiry expiry = new Expiry(repository, policy(1, null, 1), CLOCK, STALE);
+        ExpirePlan plan = expiry.plan();
+        assertThat(plan.gaps()).containsExactly(old);
+        assertThat(records.list()).containsExactly(old, recent); // planned, not yet removed
+        expiry.apply(plan);
+
+        assertThat(records.list()).containsExactly(recent);
+        assertThat(synthetic.walNames()).containsExactly("000000010000000000000008", "000000010000000000000009",
+                "00000001000000000000000C");
+    }
+
+    @Test
+    void aGapNeverMakesExpireRemoveWalAKeptBackupNeeds() {
+        synthetic.backup("20261124T000000Z", BackupType.FULL, null, TL1, 5);
+        synthetic.segments(TL1, 3, 3);
+        synthetic.segments(TL1, 5, 5);
+        synthetic.segments(TL1, 7, 7); // 6 is a gap inside the WAL the backup needs
+        WalGap endingAtTheStart = gap(TL1, "0/400000", TL1, "0/500000");
+        WalGap inside = gap(TL1, "0/600000", TL1, "0/700000");
+        WalGapRecords records = record(endingAtTheStart, inside);
+
+        Expiry expiry = new Expiry(repository, policy(1, null, 1), CLOCK, STALE);
+        expiry.apply(expiry.plan());
+
+        assertThat(records.list()).containsExactly(inside);
+        assertThat(synthetic.walNames()).containsExactly("000000010000000000000005", "000000010000000000000007");
+    }
+
+    @Test
+    void aFullBackupWithAGapInItsOwnWalDoesNotCountSoTheRestorableOneBeforeItStays() {
+        synthetic.backup("20261120T000000Z", BackupType.FULL, null, TL1, 2);
+        synthetic.backup("20261122T000000Z", BackupType.FULL, null, TL1, 5);
+        synthetic.backup("20261124T000000Z", BackupType.FULL, null, TL1, 8);
+        synthetic.segments(TL1, 1, 7);
+        record(gap(TL1, "0/800000", TL1, "0/900000")); // the newest backup can never become consistent
+
+        ExpirePlan plan = new Expiry(repository, policy(1, null, 1), CLOCK, STALE).plan();
+
+        assertThat(plan.kept()).containsExactly(BackupId.parse("20261122T000000Z"), BackupId.parse("20261124T000000Z"));
+        assertThat(plan.expired()).containsExactly(BackupId.parse("20261120T000000Z"));
+        assertThat(plan.walKeys()).containsExactly("wal/0000000100000000/000000010000000000000001",
+                "wal/0000000100000000/000000010000000000000002", "wal/0000000100000000/000000010000000000000003",
+                "wal/0000000100000000/000000010000000000000004");
+    }
+
+    @Test
     void withoutTheHistoryFileTheAncestorsWalStays() {
         synthetic.backup("20261124T000000Z", BackupType.FULL, null, TL2, 8);
         synthetic.segments(TL1, 1, 2);
@@ -194,5 +254,16 @@ class ExpiryTest {
 
     private static BackupId id(String text) {
         return BackupId.parse(text);
+    }
+
+    private WalGapRecords record(WalGap... gaps) {
+        WalGapRecords records = new WalGapRecords(repository);
+        List.of(gaps).forEach(records::write);
+        return records;
+    }
+
+    private static WalGap gap(TimelineId fromTimeline, String from, TimelineId toTimeline, String to) {
+        return new WalGap(new WalPosition(fromTimeline, Lsn.parse(from)), new WalPosition(toTimeline, Lsn.parse(to)),
+                NOW.minusSeconds(3600), "host=pg1", "a test");
     }
 }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "expire", mixinStandardHelpOptions = true,
         description = {"Remove backups past the retention policy, leftovers of interrupted backups, and WAL that "
-                + "no kept backup needs.", "A backup being written is never touched; see docs/backups.md, Retention."})
+                + "no kept backup needs, with the records of WAL gaps in it.", "A backup being written is never touched; see docs/backups.md, Retention."})
 public final class ExpireCommand implements PgbkCommand {
 
     @Option(names = "--dry-run", description = "Only list what would be removed.")
@@ -70,6 +70,8 @@ public final class ExpireCommand implements PgbkCommand {
             out.println(verb + " " + plan.walKeys().size() + " WAL files, " + name(plan.walKeys().get(0)) + " to "
                     + name(plan.walKeys().get(plan.walKeys().size() - 1)));
         }
+        plan.gaps().forEach(gap -> out.println(verb + " the record of the WAL gap " + gap.range()
+                + ", which lies before every kept backup"));
         if (plan.isEmpty()) {
             out.println("nothing to remove");
         }

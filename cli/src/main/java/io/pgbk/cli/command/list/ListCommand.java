@@ -1,6 +1,7 @@
 /*
  * `pgbk list`: the complete backups of the cluster, oldest first, as a table or as JSON. Only
  * backups with a backup.json are complete; one being written or left by a crash is not listed.
+ * A backup that a recorded WAL gap limits gets a note under the table.
  */
 package io.pgbk.cli.command.list;
 
@@ -11,6 +12,7 @@ import io.pgbk.cli.command.backup.ByteCount;
 import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.repository.ConfiguredRepository;
 import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.catalog.WalGaps;
 import io.pgbk.core.manifest.ManifestJson;
 import java.io.PrintWriter;
 import java.time.ZoneOffset;
@@ -38,7 +40,9 @@ public final class ListCommand implements PgbkCommand {
     public ExitStatus run(CommandContext context) throws Exception {
         List<BackupSummary> backups;
         try (ConfiguredRepository repository = ConfiguredRepository.open(context.configuration())) {
-            backups = new Catalog(repository.repository()).list().stream().map(BackupSummary::of).toList();
+            WalGaps gaps = WalGaps.read(repository.repository());
+            backups = new Catalog(repository.repository()).list().stream()
+                    .map(backup -> BackupSummary.of(backup, gaps)).toList();
         }
         PrintWriter out = context.out();
         if (json) {
@@ -57,6 +61,8 @@ public final class ListCommand implements PgbkCommand {
                     backup.startLsn(), backup.stopLsn(), backup.timeline(), new ByteCount(backup.dataSize()),
                     new ByteCount(backup.storedSize()), backup.status());
         }
+        backups.stream().filter(backup -> backup.walGap() != null)
+                .forEach(backup -> out.printf("backup %s: %s%n", backup.id(), backup.walGap()));
         return ExitStatus.OK;
     }
 }

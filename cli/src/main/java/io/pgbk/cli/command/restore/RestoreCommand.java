@@ -30,6 +30,7 @@ import io.pgbk.core.restore.RestoreEngine;
 import io.pgbk.core.restore.RestoreMode;
 import io.pgbk.core.restore.RestoreRequest;
 import io.pgbk.core.restore.RestoreResult;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.error.PgbkException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +77,8 @@ public final class RestoreCommand implements PgbkCommand {
     private boolean exclusive;
 
     @Option(names = "--target-timeline", paramLabel = "latest|current|N", defaultValue = "latest",
-            description = "Timeline to recover along. Default: ${DEFAULT-VALUE}.")
+            description = "Timeline to recover along; current or N: to its end, its stored .partial last segment "
+                    + "included. Default: ${DEFAULT-VALUE}.")
     private String timeline;
 
     @Option(names = "--target-action", paramLabel = "promote|pause|shutdown", defaultValue = "promote",
@@ -131,7 +133,8 @@ public final class RestoreCommand implements PgbkCommand {
             throw new PgbkException("invalid --archive-mode '" + archiveMode + "': expected off or preserve");
         }
         Path pgdata = configuration.require(Settings.PGDATA);
-        RecoveryConfiguration recovery = new RecoveryConfiguration(restoreCommand(configuration), plan,
+        List<String> pgbk = pgbkCommand(configuration);
+        RecoveryConfiguration recovery = new RecoveryConfiguration(endTimeline -> walFetch(pgbk, endTimeline), plan,
                 archiveMode.equals("preserve"));
         RestoreRequest request = new RestoreRequest(pgdata, Optional.ofNullable(backup), recovery,
                 delta ? RestoreMode.DELTA : force ? RestoreMode.FORCE : RestoreMode.EMPTY_ONLY, tablespaces(),
@@ -172,8 +175,8 @@ public final class RestoreCommand implements PgbkCommand {
         return map;
     }
 
-    /** pgbk wal-fetch with the repository this restore reads, as PostgreSQL will run it. */
-    private static List<String> restoreCommand(Configuration configuration) {
+    /** pgbk with the repository this restore reads, as PostgreSQL will run it. */
+    private static List<String> pgbkCommand(Configuration configuration) {
         List<String> words = new ArrayList<>(List.of(configuration.require(Settings.PGBK_COMMAND)));
         configuration.file().ifPresent(file -> words.addAll(List.of("--config", file.toAbsolutePath().toString())));
         for (Setting<?> setting : ConfiguredRepository.SETTINGS) {
@@ -191,7 +194,15 @@ public final class RestoreCommand implements PgbkCommand {
                 }
             });
         }
-        words.addAll(List.of("wal-fetch", "%f", "%p"));
+        return words;
+    }
+
+    /** Told the timeline recovery ends on, wal-fetch serves that timeline's last segment from its stored .partial. */
+    private static List<String> walFetch(List<String> pgbk, Optional<TimelineId> endTimeline) {
+        List<String> words = new ArrayList<>(pgbk);
+        words.add("wal-fetch");
+        endTimeline.ifPresent(timeline -> words.addAll(List.of("--target-timeline", timeline.toString())));
+        words.addAll(List.of("%f", "%p"));
         return words;
     }
 }

@@ -1,7 +1,8 @@
 /*
  * `pgbk show ID`: one backup in full: where it came from, its WAL range, what restore writes
- * (backup_label, tablespaces), the chain a restore reads, and any page checksum failures; with
- * --json, backup.json itself.
+ * (backup_label, tablespaces), the chain a restore reads, any page checksum failures, and a
+ * recorded WAL gap in or after its WAL; with --json, backup.json itself, plus "walGap" when such
+ * a gap exists.
  */
 package io.pgbk.cli.command.show;
 
@@ -11,14 +12,18 @@ import io.pgbk.cli.command.PgbkCommand;
 import io.pgbk.cli.command.backup.ByteCount;
 import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.repository.ConfiguredRepository;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.catalog.WalGaps;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.ManifestFile;
 import io.pgbk.core.manifest.ManifestJson;
 import io.pgbk.core.manifest.TablespaceInfo;
+import io.pgbk.core.restore.RequiredWal;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,14 +47,19 @@ public final class ShowCommand implements PgbkCommand {
     public ExitStatus run(CommandContext context) throws Exception {
         BackupManifest backup;
         List<BackupManifest> chain;
+        Optional<String> walGap;
         try (ConfiguredRepository repository = ConfiguredRepository.open(context.configuration())) {
             Catalog catalog = new Catalog(repository.repository());
             backup = catalog.read(BackupId.parse(id));
             chain = catalog.chain(backup);
+            walGap = RequiredWal.gapNote(backup, WalGaps.read(repository.repository()));
         }
         PrintWriter out = context.out();
         if (json) {
-            out.println(new ManifestJson().mapper().writeValueAsString(backup));
+            ManifestJson manifestJson = new ManifestJson();
+            ObjectNode document = manifestJson.mapper().valueToTree(backup);
+            walGap.ifPresent(note -> document.put("walGap", note));
+            out.println(manifestJson.mapper().writeValueAsString(document));
             return ExitStatus.OK;
         }
         out.printf("backup          %s (%s)%n", backup.id(), backup.type());
@@ -65,6 +75,7 @@ public final class ShowCommand implements PgbkCommand {
         out.printf("stored          %d parts, %s, %s%n", backup.parts().size(), new ByteCount(backup.storedSize()),
                 backup.compression());
         out.printf("checksums       %s%n", backup.dataChecksums() ? "verified" : "off in this cluster, not verified");
+        walGap.ifPresent(note -> out.printf("warning         %s%n", note));
         for (TablespaceInfo tablespace : backup.tablespaces()) {
             out.printf("tablespace      %d at %s%n", tablespace.oid(), tablespace.location());
         }

@@ -1,8 +1,9 @@
 /*
- * The inverse of ChangedPageFilter, for restore: the file as it was when the incremental backup
- * read it, streamed by laying the changed pages over the parent's copy. Both inputs are read
- * once, front to back, so the parent may itself be an overlay (a chain of incrementals) and
- * nothing is buffered beyond one page.
+ * The inverse of ChangedPageFilter, as a test oracle: the file as it was when the incremental
+ * backup read it, streamed by laying the changed pages over the parent's copy. Restore applies
+ * layers in place instead (io.pgbk.core.restore.LayerWriter); tests rebuild files this
+ * independent way to check what a backup stored. Both inputs are read once, front to back, so the
+ * parent may itself be an overlay (a chain of incrementals).
  */
 package io.pgbk.core.page;
 

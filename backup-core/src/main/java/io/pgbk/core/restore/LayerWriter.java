@@ -1,0 +1,139 @@
+/*
+ * Puts one layer of a file in place with positional writes. The layer's bytes arrive as one
+ * stream (a window of a backup part) in block order; runs of consecutive blocks are handled a
+ * chunk at a time. Blocks a newer layer writes again are skipped. When the file already holds
+ * content (a delta restore), each page is first compared with what is there and only the pages
+ * that differ are written: a former node whose relation files differ from the backup in 5% of
+ * their pages costs 5% of the writes, and the file keeps its inode.
+ *
+ * One writer per task: it owns two chunk buffers, the incoming bytes and the existing ones.
+ */
+package io.pgbk.core.restore;
+
+import io.pgbk.core.page.PageHeader;
+import io.pgbk.core.page.PageMap;
+import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.error.PgbkException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.BitSet;
+
+final class LayerWriter {
+
+    private static final int PAGE = PageHeader.PAGE_SIZE;
+    /** 1 MiB: large enough that system calls and stream overhead vanish, small enough for many workers. */
+    private static final int CHUNK_PAGES = 128;
+
+    private final byte[] incoming = new byte[CHUNK_PAGES * PAGE];
+    private final byte[] existing = new byte[CHUNK_PAGES * PAGE];
+
+    /**
+     * Writes the layer read from slice into channel.
+     *
+     * @param compare compare with the channel's content and write only pages that differ
+     * @param digest  updated with every byte of the layer as it passes, or null
+     * @return the bytes written
+     */
+    long write(InputStream slice, FileLayer layer, FileChannel channel, boolean compare, MessageDigest digest,
+            String file) throws IOException {
+        PageMap pages = layer.pages();
+        long written = 0;
+        int index = 0;
+        while (index < pages.pageCount()) {
+            int first = pages.block(index);
+            int count = 1;
+            while (index + count < pages.pageCount() && count < CHUNK_PAGES
+                    && pages.block(index + count) == first + count) {
+                count++;
+            }
+            long start = (long) first * PAGE;
+            int length = (int) (Math.min(pages.fileSize(), start + (long) count * PAGE) - start);
+            if (slice.readNBytes(incoming, 0, length) != length) {
+                throw new PgbkException("the stored copy of " + file + " ends before block " + first
+                        + ", which its page map lists: the backup is damaged");
+            }
+            if (digest != null) {
+                digest.update(incoming, 0, length);
+            }
+            written += place(start, first, count, length, layer.covered(), channel, compare);
+            index += count;
+        }
+        return written;
+    }
+
+    /** The length and SHA-256 of the channel's whole content. */
+    ContentDigest digest(FileChannel channel) throws IOException {
+        MessageDigest sha256 = ContentDigest.newSha256();
+        long position = 0;
+        for (int n; (n = channel.read(ByteBuffer.wrap(incoming), position)) >= 0; position += n) {
+            sha256.update(incoming, 0, n);
+        }
+        return ContentDigest.finish(position, sha256);
+    }
+
+    /** Writes incoming[0, length), blocks first .. first + count - 1 at start, except covered blocks. */
+    private long place(long start, int first, int count, int length, BitSet covered, FileChannel channel,
+            boolean compare) throws IOException {
+        long written = 0;
+        int page = 0;
+        while (page < count) {
+            if (covered.get(first + page)) {
+                page++;
+                continue;
+            }
+            int end = page + 1;
+            while (end < count && !covered.get(first + end)) {
+                end++;
+            }
+            int from = page * PAGE;
+            int to = Math.min(length, end * PAGE);
+            written += compare ? writeDiffering(start, from, to, channel) : writeFully(start, from, to, channel);
+            page = end;
+        }
+        return written;
+    }
+
+    /** Compares incoming[from, to) with the file page by page and writes runs of pages that differ. */
+    private long writeDiffering(long start, int from, int to, FileChannel channel) throws IOException {
+        int present = readFully(start, from, to, channel);
+        long written = 0;
+        int runStart = -1;
+        for (int offset = from; offset < to; offset += PAGE) {
+            int end = Math.min(to, offset + PAGE);
+            boolean differs = end > present || Arrays.mismatch(incoming, offset, end, existing, offset, end) >= 0;
+            if (differs && runStart < 0) {
+                runStart = offset;
+            } else if (!differs && runStart >= 0) {
+                written += writeFully(start, runStart, offset, channel);
+                runStart = -1;
+            }
+        }
+        if (runStart >= 0) {
+            written += writeFully(start, runStart, to, channel);
+        }
+        return written;
+    }
+
+    /** Reads the file's bytes for incoming[from, to) into existing; returns where they end (short at the end of the file). */
+    private int readFully(long start, int from, int to, FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(existing, from, to - from);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, start + buffer.position()) < 0) {
+                break;
+            }
+        }
+        return buffer.position();
+    }
+
+    private long writeFully(long start, int from, int to, FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(incoming, from, to - from);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer, start + buffer.position());
+        }
+        return to - from;
+    }
+}

@@ -1,8 +1,8 @@
 /*
  * Where the asynchronous halves of archive_command and restore_command meet the foreground
  * commands on the local disk: <spool-path>/archive/<cluster>/ holds in/ (segments fetched ahead
- * for restore_command), out/ (outcomes of segments pushed ahead for archive_command) and one
- * lock file per background worker. The layout is shared with bin/pgbk, whose fast paths serve
+ * for restore_command), want/ (segments restore_command waits for), out/ (outcomes of segments
+ * pushed ahead for archive_command) and one lock file per background worker. The layout is shared with bin/pgbk, whose fast paths serve
  * in/ and out/ without starting a JVM: change both together (docs/wal-archiving.md).
  */
 package io.pgbk.core.archive;
@@ -16,7 +16,7 @@ public record ArchiveSpool(Path root) {
     }
 
     public PrefetchQueue prefetchQueue() {
-        return new PrefetchQueue(root.resolve("in"), root.resolve("prefetch-from"));
+        return new PrefetchQueue(root.resolve("in"), root.resolve("prefetch-from"), root.resolve("want"));
     }
 
     public PushOutcomes pushOutcomes() {

@@ -21,16 +21,21 @@ public final class ControlFileIdentity {
     }
 
     public static SystemIdentifier of(Path dataDirectory) {
+        return new SystemIdentifier(head(dataDirectory, Long.BYTES).getLong());
+    }
+
+    /** The first bytes of the data directory's pg_control, in this machine's byte order. */
+    static ByteBuffer head(Path dataDirectory, int bytes) {
         Path controlFile = dataDirectory.resolve("global/pg_control");
         try (FileChannel channel = FileChannel.open(controlFile, StandardOpenOption.READ)) {
-            ByteBuffer first = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.nativeOrder());
+            ByteBuffer first = ByteBuffer.allocate(bytes).order(ByteOrder.nativeOrder());
             while (first.hasRemaining() && channel.read(first) > 0) {
                 // a regular file returns short reads only at its end
             }
             if (first.hasRemaining()) {
                 throw new PgbkException(controlFile + " is too short to be a PostgreSQL control file");
             }
-            return new SystemIdentifier(first.flip().getLong());
+            return first.flip();
         } catch (IOException e) {
             throw new PgbkException("cannot read " + controlFile + ": " + e.getMessage(), e);
         }

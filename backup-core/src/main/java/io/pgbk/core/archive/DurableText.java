@@ -1,6 +1,7 @@
 /*
- * The small text files of the spools (markers, outcomes, where to prefetch from): read whole, and
- * written so that a reader, bin/pgbk included, sees either the old content or the new one, durably.
+ * The small text files of the spools (markers, outcomes, where to prefetch from; backup_label is
+ * read the same way): read whole, and written so that a reader, bin/pgbk included, sees either the
+ * old content or the new one, durably.
  */
 package io.pgbk.core.archive;
 

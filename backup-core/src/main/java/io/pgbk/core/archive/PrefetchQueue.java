@@ -13,7 +13,10 @@
  *   of the archive, the next timeline's history file), so that bin/pgbk can answer recovery's
  *   expected "not there" without a JVM. It holds the time of the check, and bin/pgbk trusts it
  *   only for a few seconds (the archive may be growing): a wrong "missing" would end a recovery
- *   early. Only the prefetcher writes one, right after asking the repository.
+ *   early. Only the prefetcher writes one, right after asking the repository;
+ * - want/NAME is bin/pgbk asking a running prefetcher for a segment in/ lacks (waiting a few
+ *   seconds for in/NAME or a fresh in/NAME.missing instead of starting a JVM); the prefetcher
+ *   answers it before anything else and removes it, answered or not.
  */
 package io.pgbk.core.archive;
 
@@ -39,10 +42,12 @@ public final class PrefetchQueue {
 
     private final Path directory;
     private final Path startFile;
+    private final Path requests;
 
-    PrefetchQueue(Path directory, Path startFile) {
+    PrefetchQueue(Path directory, Path startFile, Path requests) {
         this.directory = directory;
         this.startFile = startFile;
+        this.requests = requests;
     }
 
     public Path directory() {
@@ -68,28 +73,56 @@ public final class PrefetchQueue {
 
     /** Drops the record that walName was missing: the repository has it now. */
     public void forgetMissing(String walName) {
-        Path marker = directory.resolve(walName + MISSING);
-        try {
-            Files.deleteIfExists(marker);
-        } catch (IOException e) {
-            throw new PgbkException("cannot remove " + marker + " from the prefetch spool: " + e.getMessage(), e);
-        }
+        delete(directory.resolve(walName + MISSING));
     }
 
-    /** Ties in/ to a cluster: empties it first when it held another cluster's WAL (or nobody's). */
+    /** The segments bin/pgbk is waiting for (want/), by name. */
+    public Set<String> requested() {
+        return segmentsIn(requests);
+    }
+
+    /** Whether bin/pgbk is still waiting for walName (it withdraws a request it stopped waiting for). */
+    public boolean isRequested(String walName) {
+        return Files.exists(requests.resolve(walName));
+    }
+
+    /** Removes the request for walName: answered in in/, or not answerable here (bin/pgbk then starts a JVM). */
+    public void settleRequest(String walName) {
+        delete(requests.resolve(walName));
+    }
+
+    /** Ties in/ to a cluster, emptying it first when it held another cluster's WAL (or nobody's), and opens want/. */
     public void bindTo(SystemIdentifier system) {
         DurableText marker = new DurableText(directory.resolve(MARKER));
-        if (marker.names(system)) {
-            return;
+        if (!marker.names(system)) {
+            keepOnly(Set.of());
+            marker.write(system + "\n");
         }
-        keepOnly(Set.of());
-        marker.write(system + "\n");
+        try {
+            Files.createDirectories(requests);
+        } catch (IOException e) {
+            throw new PgbkException("cannot create " + requests + ": " + e.getMessage(), e);
+        }
     }
 
     /** The segments waiting in in/, by name. */
     public Set<String> queued() {
+        return segmentsIn(directory);
+    }
+
+    /** Removes every segment (and leftover temporary file) not named in wanted. */
+    public void keepOnly(Collection<String> wanted) {
+        for (Path file : entries(directory)) {
+            String name = file.getFileName().toString();
+            if (!name.equals(MARKER) && !wanted.contains(name)) {
+                delete(file);
+            }
+        }
+    }
+
+    private static Set<String> segmentsIn(Path directory) {
         Set<String> names = new TreeSet<>();
-        for (Path file : entries()) {
+        for (Path file : entries(directory)) {
             String name = file.getFileName().toString();
             if (name.matches(SEGMENT)) {
                 names.add(name);
@@ -98,21 +131,15 @@ public final class PrefetchQueue {
         return names;
     }
 
-    /** Removes every segment (and leftover temporary file) not named in wanted. */
-    public void keepOnly(Collection<String> wanted) {
-        for (Path file : entries()) {
-            String name = file.getFileName().toString();
-            if (!name.equals(MARKER) && !wanted.contains(name)) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    throw new PgbkException("cannot remove " + file + " from the prefetch spool: " + e.getMessage(), e);
-                }
-            }
+    private static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new PgbkException("cannot remove " + file + " from the prefetch spool: " + e.getMessage(), e);
         }
     }
 
-    private Collection<Path> entries() {
+    private static Collection<Path> entries(Path directory) {
         try (Stream<Path> files = Files.list(directory)) {
             return files.filter(Files::isRegularFile).toList();
         } catch (NoSuchFileException e) {

@@ -38,8 +38,7 @@ public final class SpoolLock implements AutoCloseable {
                 channel.close();
                 return Optional.empty();
             }
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            writePid(channel, ProcessHandle.current().pid());
             return Optional.of(new SpoolLock(channel, lock));
         } catch (OverlappingFileLockException e) {
             close(channel);
@@ -48,6 +47,24 @@ public final class SpoolLock implements AutoCloseable {
             close(channel);
             throw new PgbkException("cannot lock " + lockFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Names the process that takes the lock over once this one releases it (a worker this process
+     * started, waiting for the lock), so that whoever reads the file meanwhile finds the worker:
+     * bin/pgbk asks a starting prefetcher for segments instead of starting a JVM of its own.
+     */
+    public void handOver(long pid) {
+        try {
+            writePid(channel, pid);
+        } catch (IOException e) {
+            throw new PgbkException("cannot write to the lock file: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writePid(FileChannel channel, long pid) throws IOException {
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((pid + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
     }
 
     /** Whether some process holds the lock now. */

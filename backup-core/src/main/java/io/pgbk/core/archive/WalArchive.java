@@ -14,6 +14,14 @@
  *
  * A fetch costs one GET, verifies the checksum while streaming, and publishes the destination
  * file only once it is complete and durable.
+ *
+ * The last segment of a timeline that ended inside it (a promotion, a switchover) is archived as
+ * <segment>.partial, by PostgreSQL at promotion and by receive-wal; with a synchronous receiver it
+ * is the only copy of the last commits acknowledged on that timeline. A recovery that ends on
+ * that timeline asks for the plain segment name, so a fetch told the timeline recovery ends on
+ * serves the .partial for a segment of that timeline the repository lacks. Never for another
+ * timeline: a recovery passing from timeline N to N+1 asks for N+1's copy of the switch segment,
+ * and N's .partial holds WAL past the switch point that must not be replayed then.
  */
 package io.pgbk.core.archive;
 
@@ -23,6 +31,7 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentHeader;
 import io.pgbk.core.wal.WalSegmentName;
@@ -55,6 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class WalArchive {
 
     private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
+    private static final String PARTIAL_SUFFIX = ".partial";
 
     private final Repository repository;
     private final Compression compression;
@@ -107,20 +117,43 @@ public final class WalArchive {
      * the repository does not have it, which is how recovery learns it reached the end of the archive.
      */
     public boolean fetch(String walName, Path destination) {
+        return fetch(walName, destination, Optional.empty());
+    }
+
+    /**
+     * Restores one archived file like fetch(walName, destination), and when recovery ends on
+     * endTimeline, a segment of that timeline the repository lacks from its stored .partial.
+     */
+    public boolean fetch(String walName, Path destination, Optional<TimelineId> endTimeline) {
         WalFileName name = WalFileName.parse(walName);
         Optional<UnsealingInputStream> object = repository.get(Repository.walKey(name));
-        if (object.isEmpty()) {
-            log.debug("{} is not in {}", name, repository.describe());
-            return false;
+        if (object.isPresent()) {
+            write(object.get(), destination);
+            log.debug("fetched {} to {}", name, destination);
+            return true;
         }
-        try (UnsealingInputStream in = object.get(); AtomicFile file = AtomicFile.create(destination)) {
+        if (name.kind() == WalFileName.Kind.SEGMENT && endTimeline.filter(name.timeline()::equals).isPresent()) {
+            WalFileName partial = WalFileName.parse(walName + PARTIAL_SUFFIX);
+            // The segment size to pad to; a repository without cluster.json holds no WAL at all.
+            Optional<ClusterInfo> cluster = repository.clusterInfo();
+            Optional<UnsealingInputStream> last = cluster.flatMap(info -> repository.get(Repository.walKey(partial)));
+            if (last.isPresent()) {
+                write(new ZeroPaddedInputStream(last.get(), cluster.get().walSegmentSize().bytes()), destination);
+                log.info("served {} from {} (end of timeline {})", name, partial, name.timeline());
+                return true;
+            }
+        }
+        log.debug("{} is not in {}", name, repository.describe());
+        return false;
+    }
+
+    private static void write(InputStream object, Path destination) {
+        try (InputStream in = object; AtomicFile file = AtomicFile.create(destination)) {
             in.transferTo(file.out());
             file.commit();
         } catch (IOException e) {
             throw new PgbkException("cannot write " + destination + ": " + reason(e), e);
         }
-        log.debug("fetched {} to {}", name, destination);
-        return true;
     }
 
     /** Size and time of an archived file without reading it; empty when it is not archived. */

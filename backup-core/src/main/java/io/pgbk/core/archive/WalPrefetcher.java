@@ -8,10 +8,15 @@
  * The first segment the repository lacks is the end of the archive for now: it is asked for
  * again every second, since archiving may still be under way, and each answer is recorded in the
  * spool (PrefetchQueue.recordMissing) with the history files recovery asks for at its end (this
- * timeline's and the next one's), so that the end of recovery costs at most one JVM (the re-read
- * of the last segment). After `idleTimeout` without any
- * movement (nothing fetched, nothing taken) the prefetcher exits; the next restore_command that
- * misses the spool starts another. Only one runs per spool (SpoolLock).
+ * timeline's and the next one's), so that the end of recovery costs no JVM.
+ *
+ * A segment recovery asks for and in/ lacks (not fetched yet, taken already and read again at the
+ * end of recovery, on another timeline) is requested by bin/pgbk in want/: it waits for the answer
+ * instead of starting a JVM, so requests are answered first, within a few milliseconds even while
+ * the prefetcher waits, and a request off the queue's course re-aims the queue there.
+ * After `idleTimeout` without any movement (nothing fetched, taken or requested) the prefetcher
+ * exits; the next restore_command that misses the spool starts another. Only one runs per spool
+ * (SpoolLock).
  */
 package io.pgbk.core.archive;
 
@@ -38,6 +43,7 @@ public final class WalPrefetcher {
 
     private static final Logger log = LoggerFactory.getLogger(WalPrefetcher.class);
     private static final Duration QUEUE_FULL_POLL = Duration.ofMillis(50);
+    private static final Duration REQUEST_POLL = Duration.ofMillis(10);
     private static final Duration END_OF_ARCHIVE_POLL = Duration.ofSeconds(1);
     private static final Duration LOCK_WAIT = Duration.ofSeconds(15);
 
@@ -111,9 +117,30 @@ public final class WalPrefetcher {
         boolean atEnd = false;
         Instant lastMovement = clock.instant();
         while (Duration.between(lastMovement, clock.instant()).compareTo(idleTimeout) < 0) {
+            // bin/pgbk waits for these instead of starting a JVM: they come before reading ahead.
+            for (String request : queue.requested()) {
+                try {
+                    WalSegmentName wanted = WalSegmentName.parse(request);
+                    if (next == null || !onCourse(wanted, next, size)) {
+                        start = wanted;
+                        next = wanted;
+                        queue.continueFrom(wanted);
+                        queue.keepOnly(window(start, size));
+                        log.info("prefetching from {}, where recovery asks", start);
+                    }
+                    if (!queue.queued().contains(request) && queue.isRequested(request) && fetchOne(queue, archive, request)
+                            && wanted.equals(next)) {
+                        next = next.next(size);
+                    }
+                } catch (PgbkException e) {
+                    log.warn("cannot answer the request for {}: {}", request, e.getMessage());
+                }
+                queue.settleRequest(request);
+                lastMovement = clock.instant();
+            }
             Optional<WalSegmentName> requested = queue.requestedStart();
             if (requested.isEmpty()) {
-                Thread.sleep(QUEUE_FULL_POLL.toMillis());
+                awaitRequest(queue, QUEUE_FULL_POLL);
                 continue;
             }
             if (!requested.get().equals(start)) {
@@ -137,31 +164,60 @@ public final class WalPrefetcher {
                 }
             }
             if (batch.isEmpty()) {
-                Thread.sleep(QUEUE_FULL_POLL.toMillis());
+                awaitRequest(queue, QUEUE_FULL_POLL);
                 continue;
             }
             atEnd = false;
             Instant checkedAt = clock.instant();
             for (Attempt<Boolean> attempt : archive.fetchAll(batch, queue.directory(), jobs)) {
-                if (attempt.succeeded() && attempt.result().orElse(false)) {
-                    queue.forgetMissing(attempt.walName());
-                    next = WalSegmentName.parse(attempt.walName()).next(size);
-                    lastMovement = clock.instant();
-                    continue;
+                if (!settle(queue, attempt, checkedAt)) {
+                    atEnd = true;
+                    break;
                 }
-                // Only a clean "not there" is recorded: a failure to ask says nothing about the archive.
-                attempt.failure().map(PgbkException::getMessage).ifPresentOrElse(
-                        message -> log.warn("cannot prefetch {}: {}", attempt.walName(), message),
-                        () -> queue.recordMissing(attempt.walName(), checkedAt));
-                atEnd = true;
-                break;
+                next = WalSegmentName.parse(attempt.walName()).next(size);
+                lastMovement = clock.instant();
             }
             if (atEnd) {
                 checkTimelineHistories(queue, archive, next, clock.instant());
-                Thread.sleep(END_OF_ARCHIVE_POLL.toMillis());
+                awaitRequest(queue, END_OF_ARCHIVE_POLL);
             }
         }
         log.info("nothing to do for {}: stopping", idleTimeout);
+    }
+
+    /*
+     * Whether a segment recovery asks for lies on the queue's course: the next one, or the one
+     * before it, which recovery reads again at its end (and the missing markers recorded for the
+     * end of the archive must then stay). Anything else means recovery went elsewhere.
+     */
+    private static boolean onCourse(WalSegmentName wanted, WalSegmentName next, WalSegmentSize size) {
+        return wanted.equals(next) || wanted.next(size).equals(next);
+    }
+
+    private boolean fetchOne(PrefetchQueue queue, WalArchive archive, String walName) {
+        Instant checkedAt = clock.instant();
+        return settle(queue, archive.fetchAll(List.of(walName), queue.directory(), 1).get(0), checkedAt);
+    }
+
+    /** Records what one fetch found (true: fetched); only a clean "not there" is recorded as missing. */
+    private static boolean settle(PrefetchQueue queue, Attempt<Boolean> attempt, Instant checkedAt) {
+        if (attempt.succeeded() && attempt.result().orElse(false)) {
+            queue.forgetMissing(attempt.walName());
+            return true;
+        }
+        // A failure to ask says nothing about the archive.
+        attempt.failure().map(PgbkException::getMessage).ifPresentOrElse(
+                message -> log.warn("cannot prefetch {}: {}", attempt.walName(), message),
+                () -> queue.recordMissing(attempt.walName(), checkedAt));
+        return false;
+    }
+
+    /** Sleeps up to pause, and less when bin/pgbk asks for a segment meanwhile. */
+    private void awaitRequest(PrefetchQueue queue, Duration pause) throws InterruptedException {
+        Instant until = clock.instant().plus(pause);
+        while (queue.requested().isEmpty() && clock.instant().isBefore(until)) {
+            Thread.sleep(REQUEST_POLL.toMillis());
+        }
     }
 
     /*

@@ -93,6 +93,34 @@ class ArchiveSpoolTest {
     }
 
     @Test
+    void requestsAreTheSegmentsInWantAndAnyBindingOpensWantEvenForASpoolBoundBefore() throws IOException {
+        ArchiveSpool spool = ArchiveSpool.of(spoolPath, "main");
+        PrefetchQueue queue = spool.prefetchQueue();
+        Files.createDirectories(queue.directory());
+        Files.writeString(queue.directory().resolve("system-identifier"), SYSTEM + "\n");
+
+        queue.bindTo(SYSTEM);
+        Files.writeString(spool.root().resolve("want").resolve(SEGMENT), "");
+        Files.writeString(spool.root().resolve("want").resolve(".partial-write"), "");
+
+        assertThat(queue.requested()).containsExactly(SEGMENT);
+        assertThat(queue.isRequested(SEGMENT)).isTrue();
+        queue.settleRequest(SEGMENT);
+        assertThat(queue.requested()).isEmpty();
+        assertThat(queue.isRequested(SEGMENT)).isFalse();
+    }
+
+    @Test
+    void theLockFileNamesTheProcessItIsHandedOverTo() throws IOException {
+        Path lockFile = ArchiveSpool.of(spoolPath, "main").prefetchLock();
+        try (SpoolLock lock = SpoolLock.tryAcquire(lockFile).orElseThrow()) {
+            assertThat(Files.readString(lockFile).strip()).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
+            lock.handOver(4242);
+            assertThat(Files.readString(lockFile)).isEqualTo("4242\n");
+        }
+    }
+
+    @Test
     void onlyOneProcessHoldsTheWorkerLockAndItsPidIsReadable() {
         Path lockFile = ArchiveSpool.of(spoolPath, "main").prefetchLock();
         assertThat(SpoolLock.isHeld(lockFile)).isFalse();

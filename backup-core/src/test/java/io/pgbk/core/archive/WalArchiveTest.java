@@ -7,6 +7,7 @@ import io.pgbk.core.archive.PushResult.Outcome;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.SyntheticSegment;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
@@ -16,7 +17,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,38 @@ class WalArchiveTest {
                 .hasMessageStartingWith("object main/wal/0000000100000000/000000010000000000000001 is corrupt: ");
         assertThat(destination).hasContent("previous content");
         assertThat(listing(restored)).containsExactly("RECOVERYXLOG");
+    }
+
+    @Test
+    void aSegmentOfTheTimelineRecoveryEndsOnIsServedFromItsPartialZeroPaddedAndNeverForAnotherTimeline()
+            throws IOException {
+        Path complete = segment("000000010000000000000001", SYSTEM, 1);
+        archive.push(complete);
+        byte[] lastWal = header("000000010000000000000002", SYSTEM).bytes(300_000, 2);
+        archive.push(Files.write(pgWal.resolve("000000010000000000000002.partial"), lastWal));
+        Path destination = restored.resolve("RECOVERYXLOG");
+
+        assertThat(archive.fetch("000000010000000000000002", destination)).isFalse();
+        assertThat(archive.fetch("000000010000000000000002", destination, Optional.of(new TimelineId(2)))).isFalse();
+        assertThat(archive.fetch("000000020000000000000002", destination, Optional.of(new TimelineId(2)))).isFalse();
+        assertThat(archive.fetch("000000010000000000000003", destination, Optional.of(TimelineId.FIRST))).isFalse();
+        assertThat(listing(restored)).isEmpty();
+
+        assertThat(archive.fetch("000000010000000000000002", destination, Optional.of(TimelineId.FIRST))).isTrue();
+        byte[] served = Files.readAllBytes(destination);
+        assertThat(served).hasSize((int) SIZE.bytes());
+        assertThat(Arrays.copyOf(served, lastWal.length)).isEqualTo(lastWal);
+        assertThat(Arrays.copyOfRange(served, lastWal.length, served.length)).containsOnly((byte) 0);
+        assertThat(archive.fetch("000000010000000000000001", destination, Optional.of(TimelineId.FIRST))).isTrue();
+        assertThat(destination).hasSameBinaryContentAs(complete);
+
+        Path object = root.resolve("main/wal/0000000100000000/000000010000000000000002.partial");
+        byte[] stored = Files.readAllBytes(object);
+        stored[stored.length / 2] ^= 0x10;
+        Files.write(object, stored);
+        assertThatThrownBy(() -> archive.fetch("000000010000000000000002", destination, Optional.of(TimelineId.FIRST)))
+                .isInstanceOf(PgbkException.class).hasMessageContaining("000000010000000000000002.partial is corrupt");
+        assertThat(destination).hasSameBinaryContentAs(complete);
     }
 
     @Test

@@ -90,6 +90,43 @@ class WalPrefetcherTest {
         assertThat(ownHistoryMarker).as("timeline 1 has no history file").exists();
     }
 
+    @Test
+    void aRequestIsAnsweredWithTheSegmentOrItsAbsenceAndOnlyARequestOffCourseReaimsTheQueue()
+            throws IOException, InterruptedException {
+        push("000000010000000000000001");
+        push("000000010000000000000002");
+        PrefetchQueue queue = spool.prefetchQueue();
+        queue.continueFrom(WalSegmentName.parse("000000010000000000000001"));
+        Path in = queue.directory();
+        Path endMarker = in.resolve("000000010000000000000003.missing");
+        Path historyMarker = in.resolve("00000002.history.missing");
+        prefetcher.start();
+        awaitUntil(() -> Files.exists(endMarker) && Files.exists(historyMarker));
+        // What bin/pgbk does: recovery took both segments, then reads the last one again at its end.
+        Files.delete(in.resolve("000000010000000000000001"));
+        Files.delete(in.resolve("000000010000000000000002"));
+        Path reread = request("000000010000000000000002");
+        awaitUntil(() -> !Files.exists(reread));
+
+        assertThat(in.resolve("000000010000000000000002")).hasSameBinaryContentAs(pgWal.resolve("000000010000000000000002"));
+        assertThat(endMarker).as("the end of the archive is still where it was").exists();
+        assertThat(historyMarker).exists();
+        assertThat(queue.requestedStart()).contains(WalSegmentName.parse("000000010000000000000001"));
+
+        long before = Instant.now().toEpochMilli();
+        Path elsewhere = request("000000020000000000000003");
+        awaitUntil(() -> !Files.exists(elsewhere));
+
+        assertThat(markerTime(in.resolve("000000020000000000000003.missing"))).isBetween(before, Instant.now().toEpochMilli());
+        assertThat(queue.requestedStart()).as("re-aimed at the other timeline").contains(WalSegmentName.parse("000000020000000000000003"));
+        assertThat(queue.queued()).as("what lies off the new course is dropped").isEmpty();
+    }
+
+    /** What bin/pgbk writes when it waits for the prefetcher. */
+    private Path request(String name) throws IOException {
+        return Files.writeString(spool.root().resolve("want").resolve(name), "");
+    }
+
     private void push(String name) throws IOException {
         archive.push(SyntheticSegment.of(SYSTEM, WalSegmentName.parse(name), SIZE).write(pgWal, name, name.hashCode()));
     }

@@ -8,6 +8,10 @@
  * in the spool. It sees the configuration the same way: the same config file, the inherited
  * environment (PGBK_* variables, secrets included, never on a command line), and the flags the
  * parent was given for the settings the child reads.
+ *
+ * The child boots while its parent's caller waits for what it will fetch or push, so it starts the
+ * way bin/pgbk starts the quick commands where it can: with the launcher's class-data archive
+ * (pgbk.jsa next to the jar; the JVM ignores a stale one) and zstd's library already extracted.
  */
 package io.pgbk.cli.background;
 
@@ -35,9 +39,11 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
 
     private static final Logger log = LoggerFactory.getLogger(DetachedCommand.class);
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    /** The system property through which bin/pgbk hands zstd-jni its extracted library. */
+    private static final String ZSTD_LIBRARY = "ZstdNativePath";
 
     /** Starts the command and returns without waiting for it; its output is appended to logFile. */
-    public void start(Configuration configuration, Path logFile) {
+    public ProcessHandle start(Configuration configuration, Path logFile) {
         List<String> line = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             line.add(SETSID.toString());
@@ -45,8 +51,18 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
         line.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // A small heap and the serial collector: the workers stream, and share two cores with PostgreSQL.
-        line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+        String classPath = System.getProperty("java.class.path");
+        line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC"));
+        Path archive = Path.of(classPath.replaceFirst("\\.jar$", ".jsa"));
+        if (classPath.endsWith(".jar") && Files.isReadable(archive)) {
+            line.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off",
+                    "-Xlog:cds+dynamic=off"));
+        }
+        String zstdLibrary = System.getProperty(ZSTD_LIBRARY);
+        if (zstdLibrary != null) {
+            line.add("-D" + ZSTD_LIBRARY + "=" + zstdLibrary);
+        }
+        line.addAll(List.of("-cp", classPath, Main.class.getName()));
         configuration.file().ifPresent(file -> line.addAll(List.of("--config", file.toAbsolutePath().toString())));
         line.add(command);
         for (Configuration.Entry<?> entry : configuration.entries()) {
@@ -57,12 +73,13 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
         line.addAll(arguments);
         try {
             Files.createDirectories(logFile.getParent());
-            new ProcessBuilder(line)
+            Process child = new ProcessBuilder(line)
                     .redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectErrorStream(true)
                     .start();
             log.debug("started pgbk {} in the background, logging to {}", command, logFile);
+            return child.toHandle();
         } catch (IOException e) {
             throw new PgbkException("cannot start pgbk " + command + " in the background: " + e.getMessage(), e);
         }

@@ -115,6 +115,44 @@ class AsyncWalArchivingIT {
     }
 
     @Test
+    void aRecoveryFromABackupCostsOneJvmFromItsFirstQuestionToThePromotion() throws IOException {
+        PostgresOptions archiving = PostgresOptions.defaults().withWalSegmentSizeMb(1)
+                .withSetting("archive_mode", "on")
+                .withSetting("archive_command", pgbk.command("--config", config.toString(), "wal-push", "%p"));
+        try (PostgresCluster primary = PostgresCluster.startPrimary("primary", archiving)) {
+            primary.execute("CREATE TABLE t (id int PRIMARY KEY, payload text)");
+            Path jvms = Files.createDirectory(work.path().resolve("jvms"));
+            ServiceUser.forServers().takeOwnership(jvms);
+            // Every JVM restore_command starts leaves a log file named after its process id (%% is % to PostgreSQL).
+            String restore = "PGBK_JAVA_OPTS=-Xlog:gc:file=" + jvms + "/%%p.log "
+                    + pgbk.command("--config", config.toString(), "--quiet", "wal-fetch", "%f", "%p");
+            StandbyOptions standbyOptions = StandbyOptions.archiveOnly(restore)
+                    .withServer(PostgresOptions.defaults().withWalSegmentSizeMb(1).withSetting("restore_command", restore));
+            try (PostgresCluster standby = primary.createStandby("standby", standbyOptions)) {
+                for (int round = 0; round < 8; round++) {
+                    primary.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(" + (round * 5000 + 1)
+                            + ", " + (round + 1) * 5000 + ") g");
+                }
+                String rows = "SELECT count(*) || ' ' || md5(string_agg(id || payload, ',' ORDER BY id)) FROM t";
+                String expected = primary.queryForString(rows);
+                primary.queryForString("SELECT pg_switch_wal()");
+                Poll poll = new Poll(Duration.ofSeconds(120));
+                poll.until("the standby to replay what was archived", () -> expected.equals(standby.queryForString(rows)),
+                        () -> standby.logTail(30));
+                // Promotion ends recovery: it asks for the next segment and timeline history files, which
+                // are missing, and reads its last segment again.
+                standby.promote();
+                standby.waitUntilPromoted();
+
+                assertThat(expected).startsWith("40000 ");
+                assertThat(standby.queryForString(rows)).isEqualTo(expected);
+                assertThat(jvmLogs(jvms)).as("one JVM, for the first timeline history probe, which starts the prefetcher; "
+                        + standby.logTail(80)).hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void aFailureRecordedByTheBackgroundPusherFailsTheNextArchiveCommandWithItsMessage() throws IOException {
         try (PostgresCluster first = PostgresCluster.initdb("first", PostgresOptions.defaults().withWalSegmentSizeMb(1));
              PostgresCluster second = PostgresCluster.initdb("second", PostgresOptions.defaults().withWalSegmentSizeMb(1))) {
@@ -159,17 +197,25 @@ class AsyncWalArchivingIT {
 
             PgbkInstallation.Result fetched = pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(),
                     "wal-fetch", name, "pg_wal/RECOVERYXLOG");
-            PgbkInstallation.Result missing = pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(),
-                    "wal-fetch", "0000000100000000000000F0", "pg_wal/RECOVERYXLOG.2");
 
             assertThat(fetched.status()).as(fetched.err()).isZero();
             assertThat(Files.mismatch(destination, segment)).as("fetched from the repository").isEqualTo(-1);
             String system = systemOf(cluster);
-            new Poll(Duration.ofSeconds(60)).until("the prefetcher to drop the stale spool",
-                    () -> !Files.exists(spoolOf("in").resolve(name)) && system.equals(marker()), () -> "marker: " + marker());
+            Poll poll = new Poll(Duration.ofSeconds(60));
+            poll.until("the stale spool to be dropped", () -> !Files.exists(spoolOf("in").resolve(name)) && system.equals(marker()),
+                    () -> "marker: " + marker());
+            Path prefetchLog = spool.resolve("archive/main/prefetch.log");
+            poll.until("the prefetcher to follow recovery", () -> Files.exists(prefetchLog) && read(prefetchLog).contains("prefetching from"),
+                    () -> Files.exists(prefetchLog) ? read(prefetchLog) : "no prefetch.log");
+
+            // Asked of the running prefetcher, which finds it missing: no JVM, no message.
+            PgbkInstallation.Result missing = pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(),
+                    "wal-fetch", "0000000100000000000000F0", "pg_wal/RECOVERYXLOG.2");
+
             assertThat(missing.status()).isEqualTo(1);
-            assertThat(missing.errLines()).containsExactly(
-                    "pgbk: WAL file 0000000100000000000000F0 is not in file://" + repository() + " cluster 'main'");
+            assertThat(missing.err()).isEmpty();
+            assertThat(spoolOf("in").resolve("0000000100000000000000F0.missing")).exists();
+            assertThat(spoolOf("want")).isEmptyDirectory();
             assertThat(cluster.dataDirectory().resolve("pg_wal/RECOVERYXLOG.2")).doesNotExist();
         }
     }
@@ -209,6 +255,14 @@ class AsyncWalArchivingIT {
         }
     }
 
+    private static List<Path> jvmLogs(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private PgbkInstallation.Result fetch(PostgresCluster cluster, String name) {
         return pgbk.run(cluster.dataDirectory(), Map.of(), "--config", config.toString(), "wal-fetch", name, "pg_wal/RECOVERYXLOG");
     }
@@ -221,6 +275,14 @@ class AsyncWalArchivingIT {
     private static String systemOf(PostgresCluster cluster) throws IOException {
         byte[] control = Files.readAllBytes(cluster.dataDirectory().resolve("global/pg_control"));
         return Long.toUnsignedString(ByteBuffer.wrap(control).order(ByteOrder.nativeOrder()).getLong());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private String marker() {

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * starting when a test ends (spawned by the last restore_command), so stopping goes on until none
  * has been seen for a while.
  */
-final class BackgroundWorkers {
+public final class BackgroundWorkers {
 
     private static final Duration QUIET = Duration.ofSeconds(3);
 
@@ -31,7 +31,7 @@ final class BackgroundWorkers {
     }
 
     /** Stops every worker of config and checks that none is left. */
-    static void stopAll(Path config) {
+    public static void stopAll(Path config) {
         Instant quietSince = Instant.now();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline) && Duration.between(quietSince, Instant.now()).compareTo(QUIET) < 0) {

@@ -7,9 +7,15 @@
  * A JVM per segment is far slower than recovery, so with prefetch > 0 this command is only the
  * slow path: bin/pgbk hands out segments a background prefetcher (wal-prefetch) has put in the
  * spool, and this runs when the spool does not have the one asked for. It then fetches the
- * segment itself, tells the prefetcher where recovery is, and starts one if none is running;
- * when it starts one, it also fetches the first few segments ahead itself while that one starts.
+ * file itself, tells the prefetcher where recovery is, and starts one if none is running (whatever
+ * the file, so that recovery's first question, a timeline history probe, starts it); when it
+ * starts one, it also fetches the first few segments ahead itself while that one starts.
  * The prefetch spool is an optimisation: a failure there is logged, never the fetch's failure.
+ *
+ * --target-timeline N (pgbk restore writes it for a recovery that ends on timeline N) lets a
+ * segment of N that the repository lacks come from its stored .partial, the last of a timeline
+ * that ended inside it (WalArchive). Only this command does that: the prefetcher fetches plain
+ * names, and bin/pgbk leaves a "missing" for such a segment to this command.
  */
 package io.pgbk.cli.command.walfetch;
 
@@ -24,11 +30,13 @@ import io.pgbk.cli.repository.ConfiguredRepository;
 import io.pgbk.core.archive.ArchiveSpool;
 import io.pgbk.core.archive.Attempt;
 import io.pgbk.core.archive.PrefetchQueue;
+import io.pgbk.core.archive.RecoveryStart;
 import io.pgbk.core.archive.SpoolLock;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
@@ -36,6 +44,7 @@ import io.pgbk.error.PgbkException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -56,6 +65,11 @@ public final class WalFetchCommand implements PgbkCommand {
 
     private static final Logger log = LoggerFactory.getLogger(WalFetchCommand.class);
 
+    @Option(names = "--target-timeline", paramLabel = "N",
+            description = {"The timeline recovery ends on (pgbk restore writes it for --target-timeline N or current):",
+                    "a segment of it the repository lacks is served from its stored NAME.partial, that timeline's last."})
+    private Long targetTimeline;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%%f), e.g. 000000010000000000000003.")
     private String walName;
 
@@ -74,10 +88,9 @@ public final class WalFetchCommand implements PgbkCommand {
         try (ConfiguredRepository repository = ConfiguredRepository.open(configuration)) {
             // Reading needs no codec setting: each stored object names its own.
             WalArchive archive = new WalArchive(repository.repository(), Compression.NONE);
-            boolean found = archive.fetch(walName, destination);
-            WalFileName name = WalFileName.parse(walName);
-            if (configuration.require(Settings.PREFETCH) > 0 && name.kind() == WalFileName.Kind.SEGMENT) {
-                prefetchAfter(configuration, repository.repository(), archive, name.segment().orElseThrow(), found);
+            boolean found = archive.fetch(walName, destination, Optional.ofNullable(targetTimeline).map(TimelineId::new));
+            if (configuration.require(Settings.PREFETCH) > 0) {
+                prefetch(configuration, repository.repository(), archive, WalFileName.parse(walName), found);
             }
             if (found) {
                 return ExitStatus.OK;
@@ -87,22 +100,46 @@ public final class WalFetchCommand implements PgbkCommand {
         }
     }
 
-    private void prefetchAfter(Configuration configuration, Repository repository, WalArchive archive,
-            WalSegmentName segment, boolean found) {
+    /*
+     * A segment says where recovery is: the prefetcher continues after it, or from it when the
+     * repository lacks it. Any other file, such as the timeline history probe that opens every
+     * recovery before its first segment, only lets a new prefetcher start where the data directory
+     * says recovery will begin (RecoveryStart): that way the first segment is already in the spool
+     * instead of costing a second JVM.
+     */
+    private void prefetch(Configuration configuration, Repository repository, WalArchive archive, WalFileName name,
+            boolean found) {
         ArchiveSpool spool = ArchiveSpool.of(configuration.require(Settings.SPOOL_PATH), repository.clusterName());
         try {
-            WalSegmentName next = found ? segment.next(fetchedSegmentSize()) : segment;
-            spool.prefetchQueue().continueFrom(next);
+            boolean segment = name.kind() == WalFileName.Kind.SEGMENT;
+            Optional<WalSegmentName> next = Optional.empty();
+            if (segment) {
+                next = Optional.of(found ? name.segment().orElseThrow().next(fetchedSegmentSize()) : name.segment().orElseThrow());
+                spool.prefetchQueue().continueFrom(next.get());
+            }
             Optional<SpoolLock> free = SpoolLock.tryAcquire(spool.prefetchLock());
             if (free.isEmpty()) {
                 return;
             }
             try (SpoolLock lock = free.get()) {
+                Optional<ClusterInfo> cluster = repository.clusterInfo();
+                if (cluster.isEmpty()) {
+                    return;
+                }
+                if (next.isEmpty()) {
+                    next = RecoveryStart.of(Path.of("").toAbsolutePath(), cluster.get().walSegmentSize());
+                    if (next.isEmpty()) {
+                        return;
+                    }
+                    spool.prefetchQueue().continueFrom(next.get());
+                }
+                spool.prefetchQueue().bindTo(cluster.get().systemIdentifier());
                 // The prefetcher waits for this lock: its JVM starts while this one fills the first batch.
                 Files.deleteIfExists(spool.prefetcherWaiting());
-                WalPrefetchCommand.startInBackground(configuration, spool);
-                if (found) {
-                    fetchFirstBatch(configuration, repository, archive, spool, next, fetchedSegmentSize());
+                // Named in the lock file, the prefetcher gets bin/pgbk's requests for segments even before it is up.
+                lock.handOver(WalPrefetchCommand.startInBackground(configuration, spool).pid());
+                if (found || !segment) {
+                    fetchFirstBatch(configuration, archive, spool, next.get(), cluster.get().walSegmentSize());
                 }
             }
         } catch (PgbkException | IOException e) {
@@ -121,14 +158,9 @@ public final class WalFetchCommand implements PgbkCommand {
      * spool with the next segments, `jobs` at a time, until the prefetcher waits for the lock
      * (or FIRST_BATCH, or the end of the archive), and only then returns.
      */
-    private static void fetchFirstBatch(Configuration configuration, Repository repository, WalArchive archive,
-            ArchiveSpool spool, WalSegmentName next, WalSegmentSize size) throws IOException {
-        Optional<ClusterInfo> cluster = repository.clusterInfo();
-        if (cluster.isEmpty()) {
-            return;
-        }
+    private static void fetchFirstBatch(Configuration configuration, WalArchive archive, ArchiveSpool spool,
+            WalSegmentName next, WalSegmentSize size) {
         PrefetchQueue queue = spool.prefetchQueue();
-        queue.bindTo(cluster.get().systemIdentifier());
         Set<String> queued = queue.queued();
         List<String> wanted = new ArrayList<>();
         WalSegmentName name = next;

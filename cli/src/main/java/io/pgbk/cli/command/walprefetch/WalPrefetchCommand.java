@@ -36,8 +36,8 @@ public final class WalPrefetchCommand implements PgbkCommand {
     }
 
     /** Starts a prefetcher for this configuration in the background. */
-    public static void startInBackground(Configuration configuration, ArchiveSpool spool) {
-        new DetachedCommand("wal-prefetch", prefetchSettings(), List.of()).start(configuration, spool.log("prefetch"));
+    public static ProcessHandle startInBackground(Configuration configuration, ArchiveSpool spool) {
+        return new DetachedCommand("wal-prefetch", prefetchSettings(), List.of()).start(configuration, spool.log("prefetch"));
     }
 
     @Override

@@ -23,13 +23,11 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
-import io.pgbk.core.wal.WalGap;
+import io.pgbk.core.catalog.WalGapRecords;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
-import io.pgbk.storage.ObjectInfo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -107,21 +105,15 @@ public final class ClusterCheck {
     /** Reads the records that the WAL receiver writes (WalGap). */
     private CheckResult walGaps() {
         try {
-            List<String> ranges = new ArrayList<>();
-            for (ObjectInfo object : repository.list(WalGap.KEY_PREFIX)) {
-                String name = repository.objectName(object.key());
-                try (InputStream in = repository.get(object.key()).orElseThrow(() -> new PgbkException(
-                        name + " vanished while it was being read"))) {
-                    WalGap gap = WalGap.fromJson(in.readAllBytes(), name);
-                    ranges.add(gap + " (detected " + gap.detectedAt() + ")");
-                }
-            }
+            List<String> ranges = new WalGapRecords(repository).list().stream()
+                    .map(gap -> gap + " (detected " + gap.detectedAt() + ")")
+                    .toList();
             if (ranges.isEmpty()) {
                 return CheckResult.ok("wal gaps", "none recorded");
             }
             return CheckResult.failed("wal gaps", ranges.size() + " recorded, no restore can replay across them: "
                     + String.join("; ", ranges));
-        } catch (IOException | PgbkException e) {
+        } catch (PgbkException e) {
             return CheckResult.failed("wal gaps", "cannot read the gap records: " + e.getMessage());
         }
     }

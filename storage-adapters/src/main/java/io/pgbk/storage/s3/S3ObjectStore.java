@@ -13,7 +13,10 @@
  *
  * putIfAbsent: a conditional write (If-None-Match: *), which S3 and recent S3-compatible servers
  * decide atomically. A server that answers it with NotImplemented gets a check-then-write
- * instead, which two concurrent writers of the same key can race; that is logged once.
+ * instead, which two concurrent writers of the same key can race; that is logged once. A
+ * PreconditionFailed may also answer the SDK's retry of our own write whose first answer was lost
+ * (a reset connection): when the stored object's ETag is the MD5 of what we sent, it is our
+ * object, or one with the same bytes, and the write counts as done.
  *
  * Every failure becomes one StorageException line naming the location and what went wrong
  * (unreachable endpoint, credentials, missing bucket, or S3's error code); never a secret.
@@ -31,8 +34,11 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -137,7 +143,7 @@ public final class S3ObjectStore implements ObjectStore {
             return true;
         } catch (S3Exception e) {
             if (ifAbsent && isPreconditionFailed(e)) {
-                return false;
+                return holdsExactly(key, objectKey, content);
             }
             if (ifAbsent && isNotImplemented(e)) {
                 return !keyTakenWithoutConditionalWrites(key) && putObject(key, objectKey, content, false);
@@ -145,6 +151,21 @@ public final class S3ObjectStore implements ObjectStore {
             throw failure("write", key, e);
         } catch (SdkException e) {
             throw failure("write", key, e);
+        }
+    }
+
+    /** Whether the object holds these bytes, as far as its ETag says (the MD5 of a single-part upload without KMS). */
+    private boolean holdsExactly(String key, String objectKey, byte[] content) {
+        try {
+            String etag = client.headObject(request -> request.bucket(settings.bucket()).key(objectKey)).eTag();
+            String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
+            return etag != null && etag.replace("\"", "").equalsIgnoreCase(md5);
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (SdkException e) {
+            throw failure("stat", key, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has MD5", e);
         }
     }
 

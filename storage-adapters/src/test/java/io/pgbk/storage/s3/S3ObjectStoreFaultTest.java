@@ -127,6 +127,24 @@ class S3ObjectStoreFaultTest {
     }
 
     @Test
+    void aConditionalPutWhoseAnswerWasLostCountsAsWrittenWhenTheRetryFindsItsOwnBytes() throws IOException {
+        byte[] content = randomBytes(300_000);
+        try (FaultyTcpProxy proxy = FaultyTcpProxy.to(server.port());
+                S3ObjectStore store = new S3ObjectStore(settings(proxyEndpoint(proxy)))) {
+            proxy.loseAnswerAfter(200_000);
+
+            // the server stored the object, the SDK saw a reset and retried: PreconditionFailed
+            assertThat(store.putIfAbsent("wal/lost-answer", new ByteArrayInputStream(content))).isTrue();
+
+            assertThat(proxy.resets()).isEqualTo(1);
+            assertThat(store.putIfAbsent("wal/lost-answer", new ByteArrayInputStream(randomBytes(10)))).isFalse();
+            try (InputStream in = store.get("wal/lost-answer").orElseThrow()) {
+                assertThat(in.readAllBytes()).isEqualTo(content);
+            }
+        }
+    }
+
+    @Test
     void unreachableEndpointIsOneClearLine() {
         URI nowhere = URI.create("http://127.0.0.1:" + FreePorts.next());
         try (S3ObjectStore store = new S3ObjectStore(settings(nowhere).withMaxAttempts(2))) {

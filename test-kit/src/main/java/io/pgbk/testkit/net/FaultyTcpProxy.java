@@ -1,7 +1,8 @@
 /*
  * A loopback TCP proxy in front of a server, for injecting network faults into a real client
  * talking to a real server: connection resets after a chosen number of bytes has gone upstream
- * (client to server), a lasting outage, or refused connections. Tests use it to break an upload
+ * (client to server), a reset in place of the server's next answer (the request was carried
+ * out, the client never hears so), a lasting outage, or refused connections. Tests use it to break an upload
  * in the middle, deterministically, by byte count rather than by timing.
  *
  * A reset is a TCP RST (SO_LINGER 0 then close) on both sides, which is what a client sees when
@@ -31,7 +32,7 @@ public final class FaultyTcpProxy implements AutoCloseable {
 
     private static final int MAX_THREADS = 64;
 
-    private enum Mode { FORWARD, RESET_ONCE, FAIL, REFUSE }
+    private enum Mode { FORWARD, RESET_ONCE, LOSE_ANSWER_ONCE, FAIL, REFUSE }
 
     private final int targetPort;
     private final ServerSocket listener;
@@ -84,6 +85,15 @@ public final class FaultyTcpProxy implements AutoCloseable {
      */
     public synchronized void resetOnceAfter(long bytes) {
         arm(Mode.RESET_ONCE, bytes);
+    }
+
+    /**
+     * Once bytes more bytes have gone upstream, resets every open connection when the server's
+     * next answer arrives instead of passing it on, then forwards again: the server did what was
+     * asked (a request of at least that size), the client sees a reset.
+     */
+    public synchronized void loseAnswerAfter(long bytes) {
+        arm(Mode.LOSE_ANSWER_ONCE, bytes);
     }
 
     /**
@@ -171,6 +181,10 @@ public final class FaultyTcpProxy implements AutoCloseable {
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (!upstream && answerToLose()) {
+                    resetAll();
+                    return;
+                }
                 int allowed = upstream ? allowUpstream(n) : n;
                 out.write(buffer, 0, allowed);
                 if (upstream && faultDue()) {
@@ -197,6 +211,16 @@ public final class FaultyTcpProxy implements AutoCloseable {
         }
         upstreamBytes.addAndGet(allowed);
         return allowed;
+    }
+
+    /** Whether an answer arriving now is the one to lose; arms nothing further. */
+    private synchronized boolean answerToLose() {
+        if (mode != Mode.LOSE_ANSWER_ONCE || upstreamBytes.get() - countedFrom < threshold) {
+            return false;
+        }
+        mode = Mode.FORWARD;
+        resets.incrementAndGet();
+        return true;
     }
 
     private synchronized boolean faultDue() {

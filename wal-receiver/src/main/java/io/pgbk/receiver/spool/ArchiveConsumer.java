@@ -13,22 +13,15 @@
 package io.pgbk.receiver.spool;
 
 import io.pgbk.core.archive.WalArchive;
-import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
-import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.catalog.WalGapRecords;
 import io.pgbk.core.wal.WalGap;
-import io.pgbk.core.wal.WalPosition;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
-import io.pgbk.storage.ObjectInfo;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -61,28 +54,12 @@ public final class ArchiveConsumer implements CompletedWalConsumer {
 
     @Override
     public void recordGap(WalGap gap) {
-        try {
-            repository.putIfAbsent(WalGap.KEY_PREFIX + gap.fileName(),
-                    new SealingInputStream(new ByteArrayInputStream(gap.toJson()), Compression.NONE));
-        } catch (IOException e) {
-            throw new PgbkException("cannot record " + gap + " in " + repository.describe() + ": " + e.getMessage(), e);
-        }
+        new WalGapRecords(repository).write(gap);
     }
 
     /** The gaps recorded in the repository, oldest first. */
     public List<WalGap> recordedGaps() {
-        List<WalGap> gaps = new ArrayList<>();
-        for (ObjectInfo object : repository.list(WalGap.KEY_PREFIX)) {
-            String key = object.key();
-            try (InputStream in = repository.get(key).orElseThrow(() ->
-                    new PgbkException(repository.objectName(key) + " vanished while it was being read"))) {
-                gaps.add(WalGap.fromJson(in.readAllBytes(), repository.objectName(key)));
-            } catch (IOException e) {
-                throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
-            }
-        }
-        gaps.sort(Comparator.comparing(WalGap::from, WalPosition.PROGRESS));
-        return gaps;
+        return new WalGapRecords(repository).list();
     }
 
     @Override

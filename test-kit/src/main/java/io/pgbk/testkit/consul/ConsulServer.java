@@ -5,6 +5,7 @@ import io.pgbk.testkit.os.LoopbackServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * A Consul agent in development mode (one server, in memory, Debian 11's 1.8.7) on loopback for
@@ -16,6 +17,9 @@ import java.util.function.Predicate;
  * back an empty store, as after losing the whole Consul cluster; sessions and keys are gone.
  */
 public final class ConsulServer extends LoopbackServer {
+
+    /** The agent's node in /v1/catalog/nodes, which Consul 1.8 prints indented. */
+    private static final Pattern REGISTERED_NODE = Pattern.compile("\"Node\":\\s*\"pgbk-test-");
 
     private ConsulServer() {
         super("consul");
@@ -43,14 +47,18 @@ public final class ConsulServer extends LoopbackServer {
                 "-log-level", "warn");
     }
 
-    /** /v1/status/leader answers "" (with the quotes) until a leader is elected. */
+    /**
+     * Ready once the agent's own node is in the catalog: a leader alone is not enough, since a
+     * session asked for before the node's registration fails with "Missing node registration"
+     * (seen after a restart). The catalog answers an error until a leader is elected.
+     */
     @Override
     protected String probePath() {
-        return "/v1/status/leader";
+        return "/v1/catalog/nodes";
     }
 
     @Override
     protected Predicate<String> isReady() {
-        return body -> body.strip().length() > 2;
+        return body -> REGISTERED_NODE.matcher(body).find();
     }
 }

@@ -131,6 +131,8 @@ bench_lag() {
     receiver "$work/lag.log" --db "host=127.0.0.1 port=$p user=postgres"
     await_streaming "$p" pgbk 60
     as_pg "$bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -i -s 10 -q postgres >/dev/null 2>&1
+    # the lag under load, not the backlog of the init's 160 MB of WAL: start once that is received
+    await_received "$p" 120
     as_pg "$bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 8 -j 2 -T "$LAG_SECONDS" postgres >"$work/lag-pgbench.txt" 2>&1 &
     local bench=$!
     : >"$work/lag-samples.txt"
@@ -179,6 +181,14 @@ latency_pg_receivewal() { # PORT
     # a background job ignores SIGINT and runuser stands between: end it from the server (--no-loop)
     psql_at "$1" "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'pgbk'" >/dev/null
     wait "$rw" || true
+}
+
+await_received() { # PORT TIMEOUT_S: the standby named pgbk has received all WAL there is (asynchronous: flush trails)
+    local deadline=$(( $(date +%s) + $2 ))
+    until [[ $(psql_at "$1" "SELECT write_lsn >= pg_current_wal_lsn() FROM pg_stat_replication WHERE application_name = 'pgbk'" 2>/dev/null) == t ]]; do
+        (( $(date +%s) < deadline )) || { echo "timed out waiting for pgbk to receive all WAL on port $1" >&2; return 1; }
+        sleep 0.1
+    done
 }
 
 await_caught_up() { # PORT TIMEOUT_S: the standby named pgbk has flushed all WAL there is (no load runs now)

@@ -31,7 +31,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.MessageDigest;
@@ -463,11 +462,10 @@ public final class S3ObjectStore implements ObjectStore {
         if (cause instanceof SocketTimeoutException) {
             return "timed out";
         }
-        if (cause instanceof SocketException || cause instanceof UncheckedIOException) {
+        // A reset reaches us as a SocketException or, mid-request, as HttpURLConnection's plain
+        // IOException "Error writing to server": the same event for the user.
+        if (cause instanceof IOException || cause instanceof UncheckedIOException) {
             return "connection lost (" + firstLine(cause.getMessage()) + ")";
-        }
-        if (cause instanceof IOException) {
-            return firstLine(cause.getMessage());
         }
         return null;
     }

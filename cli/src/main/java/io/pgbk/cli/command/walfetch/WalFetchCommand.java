@@ -28,7 +28,6 @@ import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.cli.repository.ConfiguredRepository;
 import io.pgbk.core.archive.ArchiveSpool;
-import io.pgbk.core.archive.Attempt;
 import io.pgbk.core.archive.PrefetchQueue;
 import io.pgbk.core.archive.RecoveryStart;
 import io.pgbk.core.archive.SpoolLock;
@@ -59,9 +58,6 @@ import java.util.Set;
         description = {"Restore one WAL file from the repository: restore_command = 'pgbk wal-fetch %%f %%p'.",
                 "Exit status 1 when the repository does not have it."})
 public final class WalFetchCommand implements PgbkCommand {
-
-    /** At most this many segments are fetched ahead by a wal-fetch while the prefetcher it started gets up. */
-    private static final int FIRST_BATCH = 16;
 
     private static final Logger log = LoggerFactory.getLogger(WalFetchCommand.class);
 
@@ -153,30 +149,27 @@ public final class WalFetchCommand implements PgbkCommand {
     }
 
     /*
-     * Until the background prefetcher is up (a JVM start, over a second on a loaded machine),
-     * every segment would cost recovery a JVM of its own: this JVM is up anyway, so it fills the
-     * spool with the next segments, `jobs` at a time, until the prefetcher waits for the lock
-     * (or FIRST_BATCH, or the end of the archive), and only then returns.
+     * The prefetcher's JVM takes a moment to come up; until then recovery's requests wait for it
+     * (bin/pgbk). This JVM is up anyway: it puts the next `jobs` segments in the spool, one parallel
+     * round, and returns. More rounds kept recovery waiting on this JVM longer than the prefetcher
+     * takes to start: from PostgreSQL's start to its first segment 1.5 s with up to 16 segments,
+     * 1.2 s with one round (bench/wal-archive.sh, server logs). A failed fetch is left to the
+     * prefetcher, which meets the same name next.
      */
     private static void fetchFirstBatch(Configuration configuration, WalArchive archive, ArchiveSpool spool,
             WalSegmentName next, WalSegmentSize size) {
         PrefetchQueue queue = spool.prefetchQueue();
         Set<String> queued = queue.queued();
+        int jobs = configuration.require(Settings.JOBS);
         List<String> wanted = new ArrayList<>();
         WalSegmentName name = next;
-        for (int i = 0; i < Math.min(FIRST_BATCH, configuration.require(Settings.PREFETCH)); i++, name = name.next(size)) {
+        for (int i = 0; i < Math.min(jobs, configuration.require(Settings.PREFETCH)); i++, name = name.next(size)) {
             if (!queued.contains(name.toString())) {
                 wanted.add(name.toString());
             }
         }
-        int jobs = configuration.require(Settings.JOBS);
-        for (int from = 0; from < wanted.size() && !Files.exists(spool.prefetcherWaiting()); from += jobs) {
-            for (Attempt<Boolean> attempt : archive.fetchAll(wanted.subList(from, Math.min(from + jobs, wanted.size())),
-                    queue.directory(), jobs)) {
-                if (!attempt.succeeded() || !attempt.result().orElse(false)) {
-                    return;
-                }
-            }
+        if (!Files.exists(spool.prefetcherWaiting())) {
+            archive.fetchAll(wanted, queue.directory(), jobs);
         }
     }
 }

@@ -10,14 +10,19 @@
  * zero. The block number is the block's number in the whole relation: segment number times
  * 131072 plus the block's number in its 1 GiB segment file.
  *
- * The loop works on primitive ints read through a VarHandle view of the byte array, with no
- * allocation beyond the 32 sums, so it runs at memory speed.
+ * Every page of a backup goes through here, so the loop is shaped for C2's auto-vectorizer
+ * (Java 17 has no Vector API without incubator flags): one flat loop over the page's 2048
+ * words in which word i updates the sum it finds 32 words earlier, kept in a scratch array of
+ * one sum per word. C2 turns that loop into SIMD multiplies: 0.042 ns per byte against 0.071
+ * for a loop over a 32-sum array per row, which C2 vectorizes only into narrow vectors, or not
+ * at all once that array is not freshly allocated (bench/PageChecksumBench.java). The scratch
+ * array is why this is an object: one per thread or stream, allocated once, never per page.
  */
 package io.pgbk.core.page;
 
 public final class PageChecksum {
     private static final int N_SUMS = 32;
-    private static final int ROWS = PageHeader.PAGE_SIZE / (Integer.BYTES * N_SUMS);
+    private static final int WORDS = PageHeader.PAGE_SIZE / Integer.BYTES;
     private static final int FNV_PRIME = 16777619;
     /** pd_checksum is the low half (little-endian) of the page's third word. */
     private static final int CHECKSUM_WORD = 2;
@@ -35,33 +40,36 @@ public final class PageChecksum {
         0x9FBF8C76, 0x15CA20BE, 0xF2CA9FD3, 0x959BD756
     };
 
-    private PageChecksum() {
-    }
+    /** sums[i]: the sum of column i % 32 after row i / 32; the last row holds the final sums. */
+    private final int[] sums = new int[WORDS];
 
     /**
-     * The checksum PostgreSQL would store in the page that starts at {@code offset}.
+     * The checksum PostgreSQL would store in the page that starts at {@code offset}. Not
+     * thread-safe: each thread needs its own PageChecksum.
      *
      * @param blockNumber the block's number in the relation (not in its segment file)
      * @return 1..65535
      */
-    public static int compute(byte[] page, int offset, long blockNumber) {
-        int[] sums = BASE_OFFSETS.clone();
-        for (int column = 0; column < N_SUMS; column++) {
-            int word = (int) PageHeader.INT_LE.get(page, offset + column * Integer.BYTES);
-            sums[column] = mix(sums[column], column == CHECKSUM_WORD ? word & CHECKSUM_MASK : word);
+    public int compute(byte[] page, int offset, long blockNumber) {
+        int[] sums = this.sums;
+        for (int i = 0; i < N_SUMS; i++) {
+            sums[i] = mix(BASE_OFFSETS[i], word(page, offset, i));
         }
-        for (int row = 1; row < ROWS; row++) {
-            int rowStart = offset + row * N_SUMS * Integer.BYTES;
-            for (int column = 0; column < N_SUMS; column++) {
-                sums[column] = mix(sums[column], (int) PageHeader.INT_LE.get(page, rowStart + column * Integer.BYTES));
-            }
+        // redone rather than tested for in the loop above, which stays branch-free and vectorized
+        sums[CHECKSUM_WORD] = mix(BASE_OFFSETS[CHECKSUM_WORD], word(page, offset, CHECKSUM_WORD) & CHECKSUM_MASK);
+        for (int i = N_SUMS; i < WORDS; i++) {
+            sums[i] = mix(sums[i - N_SUMS], word(page, offset, i));
         }
         int folded = 0;
-        for (int column = 0; column < N_SUMS; column++) {
-            folded ^= mix(mix(sums[column], 0), 0);
+        for (int i = WORDS - N_SUMS; i < WORDS; i++) {
+            folded ^= mix(mix(sums[i], 0), 0);
         }
         folded ^= (int) blockNumber;
         return Integer.remainderUnsigned(folded, 65535) + 1;
+    }
+
+    private static int word(byte[] page, int offset, int index) {
+        return (int) PageHeader.INT_LE.get(page, offset + index * Integer.BYTES);
     }
 
     private static int mix(int sum, int value) {

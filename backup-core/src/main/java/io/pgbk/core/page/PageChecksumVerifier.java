@@ -23,6 +23,7 @@ public final class PageChecksumVerifier extends PageStream {
     private final String file;
     private final long firstBlockNumber;
     private final long backupStartLsn;
+    private final PageChecksum checksum = new PageChecksum();
     private int blockInFile;
     private boolean ended;
 
@@ -59,7 +60,7 @@ public final class PageChecksumVerifier extends PageStream {
         if (header.isNew()) {
             return PageHeader.isAllZero(buffer, offset) ? PageState.NEW : PageState.CORRUPT;
         }
-        int expected = PageChecksum.compute(buffer, offset, firstBlockNumber + blockInFile);
+        int expected = checksum.compute(buffer, offset, firstBlockNumber + blockInFile);
         return header.checksum() == expected ? PageState.VALID : PageState.CORRUPT;
     }
 

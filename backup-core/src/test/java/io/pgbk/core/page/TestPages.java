@@ -22,7 +22,7 @@ final class TestPages {
         SHORT_LE.set(page, 12, (short) 64);
         SHORT_LE.set(page, 14, (short) 4096);
         SHORT_LE.set(page, 16, (short) PageHeader.PAGE_SIZE);
-        SHORT_LE.set(page, 8, (short) PageChecksum.compute(page, 0, blockNumber));
+        SHORT_LE.set(page, 8, (short) new PageChecksum().compute(page, 0, blockNumber));
         return page;
     }
 

@@ -264,14 +264,15 @@ public final class BackupEngine {
         if (options.type() == BackupType.FULL) {
             return null;
         }
-        if (!state.dataChecksums() && !state.walLogHints()) {
-            log.warn("incremental backups need data checksums or wal_log_hints = on (otherwise hint bits change "
-                    + "pages without changing their LSN): taking a full backup");
-            return null;
-        }
         Optional<BackupManifest> latest = catalog.latest();
         if (latest.isEmpty()) {
             log.warn("no backup to base an incremental backup on: taking a full backup");
+            return null;
+        }
+        if (latest.get().dataChecksums() != state.dataChecksums()) {
+            // pg_checksums rewrote every page without moving its LSN: the parent's pages are not this cluster's
+            log.warn("data checksums were turned {} since backup {}: taking a full backup",
+                    state.dataChecksums() ? "on" : "off", latest.get().id());
             return null;
         }
         int incrementals = catalog.chain(latest.get()).size() - 1;

@@ -45,11 +45,10 @@ final class BackupSession implements AutoCloseable {
         return run("read the server's state", statement -> {
             try (ResultSet row = statement.executeQuery("SELECT pg_is_in_recovery(), current_setting('server_version'),"
                     + " current_setting('server_version_num')::int, current_setting('data_checksums'),"
-                    + " (SELECT system_identifier FROM pg_control_system()), current_setting('wal_log_hints')")) {
+                    + " (SELECT system_identifier FROM pg_control_system())")) {
                 row.next();
                 return new ServerState(row.getBoolean(1), row.getString(2), row.getInt(3),
-                        SystemIdentifier.parse(row.getString(5)), "on".equals(row.getString(4)),
-                        "on".equals(row.getString(6)));
+                        SystemIdentifier.parse(row.getString(5)), "on".equals(row.getString(4)));
             }
         });
     }

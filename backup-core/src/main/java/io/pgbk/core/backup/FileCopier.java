@@ -1,19 +1,26 @@
 /*
  * Copies one data directory entry into a tar part and describes it for the manifest. A file is
  * read once, through one chain: fixed length (the size at open) -> page checksum verification
- * (relation files, when the cluster has checksums) -> SHA-256 -> the tar entry.
+ * (relation files, when the cluster has checksums) -> SHA-256 -> the tar entry (which adds the
+ * CRC32C of what it stores, TarPart).
  *
  * In an incremental backup:
- *  - a relation file goes through ChangedPageFilter, which keeps the changed pages and yields the
- *    page map. A tar header states the entry's size first, which is known only at the file's end,
- *    so the pages wait in a temporary file (only changed pages: an incremental is small). Reading
- *    them again from the data file instead would store other bytes than the SHA-256 describes
- *    whenever a page changes between the reads, and restore checks that digest;
+ *  - a file whose size and modification time equal the parent's, with that time more than a
+ *    second before the parent began, is not read: its entry points at the parent's bytes
+ *    (pgBackRest's rule). The margin matters: a file system stamps writes with a coarse clock,
+ *    so a write made while the parent copied the file, in the same tick as the time the parent
+ *    recorded, would leave the time unchanged, and this backup would miss it (restoring it
+ *    replays WAL from its own start only). Any write after the parent began stamps a later time;
+ *  - a main fork relation file goes through ChangedPageFilter, which keeps the changed pages and
+ *    yields the page map. A tar header states the entry's size first, which is known only at the
+ *    file's end, so the pages wait in a temporary file (only changed pages: an incremental is
+ *    small). Such an entry has no SHA-256: its content is the parent's pages under the ones
+ *    stored here, which this backup does not read, and which may differ from the file's current
+ *    pages where PostgreSQL set hint bits without WAL (no data checksums, no wal_log_hints).
+ *    What was stored is covered by its CRC32C;
  *  - only the main fork is selected by page LSN: PostgreSQL changes free space map pages without
  *    WAL and clears visibility map bits without moving the map page's LSN, so an old LSN on
- *    those pages proves nothing. They are handled like any other file;
- *  - any other file whose size and modification time equal the parent's is not read: its entry
- *    points at the parent's bytes (pgBackRest's rule without checksum-delta);
+ *    those pages proves nothing. Changed forks are stored whole;
  *  - a file the parent lacks is simply a relation file whose parent size is 0 (all pages kept)
  *    or a file stored whole; a file the parent had and this backup lacks is not listed, so
  *    restore does not create it.
@@ -49,6 +56,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -67,6 +75,8 @@ final class FileCopier {
      * call costs more than copying its bytes once more (smaller files get a buffer of their size).
      */
     private static final int READ_SIZE = 128 * 1024;
+    /** More than any file system's timestamp granularity and coarse clock lag (see above). */
+    private static final Duration MODIFIED_MARGIN = Duration.ofSeconds(1);
 
     private final Lsn startLsn;
     private final boolean verifyChecksums;
@@ -101,8 +111,8 @@ final class FileCopier {
         boolean byPage = parent != null && relation.filter(file -> file.fork() == Fork.MAIN).isPresent();
         ManifestFile parentFile = Optional.ofNullable(parentFiles.get(entry.path()))
                 .filter(file -> file.kind() == EntryKind.FILE).orElse(null);
-        if (parentFile != null && !byPage && parentFile.size() == entry.size()
-                && parentFile.modified().equals(entry.modified())) {
+        if (parentFile != null && parentFile.size() == entry.size() && parentFile.modified().equals(entry.modified())
+                && parentFile.modified().isBefore(parent.startTime().minus(MODIFIED_MARGIN))) {
             progress.copied(entry.size());
             return Optional.of(new ManifestFile(entry.path(), EntryKind.FILE, entry.mode(), parentFile.size(),
                     entry.modified(), parentFile.sha256(), null, parentFile.data(), parentFile.pageMap(), List.of()));
@@ -123,11 +133,11 @@ final class FileCopier {
                 verifier = new PageChecksumVerifier(in, entry.path(), relation.get().firstBlockNumber(), startLsn);
                 in = verifier;
             }
-            DigestInputStream digest = new DigestInputStream(in, ContentDigest.newSha256());
             FileData data;
             PageMap pageMap = null;
+            String sha256 = null;
             if (byPage) {
-                ChangedPageFilter filter = new ChangedPageFilter(digest, parent.startLsn(),
+                ChangedPageFilter filter = new ChangedPageFilter(in, parent.startLsn(),
                         parentFile == null ? 0 : parentFile.size());
                 Path pages = Files.createTempFile("pgbk-pages-", ".tmp");
                 try {
@@ -143,7 +153,9 @@ final class FileCopier {
                     Files.deleteIfExists(pages);
                 }
             } else {
+                DigestInputStream digest = new DigestInputStream(in, ContentDigest.newSha256());
                 data = part.add(entry.path(), entry.mode().bits(), entry.modified(), size, digest);
+                sha256 = HexFormat.of().formatHex(digest.getMessageDigest().digest());
             }
             progress.copied(size);
             List<Integer> corrupt = verifier == null ? List.of() : recheck(verifier, channel);
@@ -151,7 +163,7 @@ final class FileCopier {
                 log.warn("page checksum failure in {}: blocks {}", entry.path(), corrupt);
             }
             return Optional.of(new ManifestFile(entry.path(), EntryKind.FILE, entry.mode(), size, entry.modified(),
-                    HexFormat.of().formatHex(digest.getMessageDigest().digest()), null, data, pageMap, corrupt));
+                    sha256, null, data, pageMap, corrupt));
         }
     }
 

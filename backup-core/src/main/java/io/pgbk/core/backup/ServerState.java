@@ -1,19 +1,15 @@
 /*
  * What the backup engine learns of the node before it starts: whether it is a standby (policy,
  * and where the WAL must come from), what it is (version, system identifier, compared with the
- * repository), whether its pages carry checksums to verify, and whether page LSNs can be trusted
- * for block-incremental backups.
+ * repository), and whether its pages carry checksums to verify (a parent taken with another
+ * setting cannot be built on: pg_checksums rewrites every page without moving its LSN).
  */
 package io.pgbk.core.backup;
 
 import io.pgbk.core.wal.SystemIdentifier;
 
-/**
- * @param walLogHints wal_log_hints: with it or with data checksums, a hint bit set on a page moves
- *                    the page's LSN (a full-page image), which block-incremental backups rely on
- */
 public record ServerState(boolean standby, String version, int versionNumber, SystemIdentifier systemIdentifier,
-        boolean dataChecksums, boolean walLogHints) {
+        boolean dataChecksums) {
 
     public int majorVersion() {
         return versionNumber / 10000;

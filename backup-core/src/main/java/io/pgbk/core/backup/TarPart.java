@@ -32,6 +32,8 @@ import java.util.Date;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -58,7 +60,7 @@ final class TarPart {
         PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
         String key = BackupManifest.partKey(backup, number);
         this.upload = uploads.submit(() -> {
-            // CRC32C: the manifest's SHA-256 of each file already vouches for the content
+            // CRC32C: the manifest's checksums of each file already vouch for the content
             SealingInputStream sealed = new SealingInputStream(pipeIn, compression, SealCheck.CRC32C);
             if (!repository.putIfAbsent(key, sealed)) {
                 throw new PgbkException("part " + repository.objectName(key) + " exists already: another backup "
@@ -90,13 +92,14 @@ final class TarPart {
         try {
             tar.putArchiveEntry(entry);
             long offset = counter.count();
-            long copied = content.transferTo(tar);
+            CRC32C crc = new CRC32C();
+            long copied = new CheckedInputStream(content, crc).transferTo(tar);
             if (copied != length) {
                 throw new IllegalStateException(path + ": " + copied + " bytes copied, " + length + " declared");
             }
             tar.closeArchiveEntry();
             entries++;
-            return new FileData(backup, number, offset, length);
+            return new FileData(backup, number, offset, length, FileData.crc32cText(crc));
         } catch (IOException e) {
             if (upload.isDone()) {
                 awaitUpload(); // the pipe broke because the upload failed: report why it did

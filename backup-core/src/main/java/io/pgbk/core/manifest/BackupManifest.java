@@ -50,8 +50,11 @@ public record BackupManifest(int formatVersion, BackupId id, BackupType type, Ba
         String compression, boolean dataChecksums, String backupLabel, String tablespaceMap,
         List<TablespaceInfo> tablespaces, List<PartInfo> parts, List<ManifestFile> files) {
 
-    /** 2: parts may carry a CRC32C trailer (PartInfo.crc32c); format 1 manifests are read as well. */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * 3: each file's stored bytes carry a CRC32C (FileData.crc32c), and block-incremental entries
+     * no SHA-256. 2: parts may carry a CRC32C trailer (PartInfo.crc32c). Older formats are read as well.
+     */
+    public static final int FORMAT_VERSION = 3;
     public static final String BACKUPS = "backups/";
     public static final String MANIFEST_NAME = "backup.json";
 

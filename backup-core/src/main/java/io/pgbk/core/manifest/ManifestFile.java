@@ -1,7 +1,7 @@
 /*
  * One entry of a backup: a file with its content, a directory, or a tablespace link, with what
- * restore needs to give it back exactly (mode, time) and to prove it did (SHA-256 of the content
- * as the backup read it).
+ * restore needs to give it back exactly (mode, time) and to prove it did (the CRC32C of the bytes
+ * stored, FileData, and the SHA-256 of a content the backup read whole).
  *
  * How the content is found:
  *  - data without pageMap: the whole content is the tar entry data points at;
@@ -25,7 +25,8 @@ import java.util.List;
  * @param mode          permission bits
  * @param size          the file's size as stored (bytes copied); 0 for directories and links
  * @param modified      modification time when scanned
- * @param sha256        hex SHA-256 of the whole content as read; null for directories and links
+ * @param sha256        hex SHA-256 of the whole content as read; null for directories, links and
+ *                      (from format 3) entries with a page map, whose content this backup did not read whole
  * @param linkTarget    a link's target (tablespace location); null otherwise
  * @param data          where the stored bytes are; null for directories and links
  * @param pageMap       for an incremental relation file: the pages data holds and the file's size; else null

@@ -9,13 +9,18 @@
  * A whole layer is seen as a page map that lists every block, so that both kinds are written by
  * the same code. covered holds the blocks a newer layer writes again: writing or comparing them
  * here would be wasted work.
+ *
+ * Each layer's stored bytes are checked against their CRC32C as they pass (manifest format 3):
+ * that is how restore proves a file of a chain, whose whole content no backup has read.
  */
 package io.pgbk.core.restore;
 
 import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.ManifestFile;
 import io.pgbk.core.page.PageMap;
+import io.pgbk.error.PgbkException;
 import java.util.BitSet;
+import java.util.zip.Checksum;
 import java.util.stream.IntStream;
 
 record FileLayer(FileData data, PageMap pages, boolean whole, BitSet covered) {
@@ -44,6 +49,20 @@ record FileLayer(FileData data, PageMap pages, boolean whole, BitSet covered) {
     void addBlocksTo(BitSet blocks) {
         for (int i = 0; i < pages.pageCount(); i++) {
             blocks.set(pages.block(i));
+        }
+    }
+
+    /** Whether the manifest records a checksum of the stored bytes (format 3 and later). */
+    boolean isChecked() {
+        return data.crc32c() != null;
+    }
+
+    /** Fails unless crc, computed over the layer's stored bytes as they passed, is the recorded one. */
+    void requireIntact(Checksum crc, String file, String source) {
+        String actual = FileData.crc32cText(crc);
+        if (isChecked() && !actual.equals(data.crc32c())) {
+            throw new PgbkException("the stored bytes of " + file + " in " + source + " have CRC32C " + actual
+                    + ", the backup recorded " + data.crc32c() + ": the backup is damaged");
         }
     }
 

@@ -14,10 +14,11 @@
  * holds with positional writes, so each part is read once and memory stays at a few buffers per
  * worker), pg_wal and the directories a backup leaves empty recreated, backup_label,
  * tablespace_map and the recovery settings written, ownership given to the OS user that will run
- * PostgreSQL, and every directory fsynced once. Each file is checked against the manifest's
- * SHA-256 before it is published (RestoredFile). A delta restore writes only the pages that
- * differ. A restore into an empty directory that fails removes what it wrote, leaving the
- * directory as it found it.
+ * PostgreSQL, and every directory fsynced once. Each file is checked before it is published: each
+ * of its layers against the CRC32C of the stored bytes (FileLayer), or, for backups made before
+ * manifest format 3, the whole content against its SHA-256 (RestoredFile). A delta restore
+ * writes only the pages that differ. A restore into an empty directory that fails removes what it
+ * wrote, leaving the directory as it found it.
  */
 package io.pgbk.core.restore;
 
@@ -73,6 +74,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -287,11 +290,16 @@ public final class RestoreEngine {
             for (LayerPlan.Slice slice : needed) {
                 FileData data = slice.layer().data();
                 part.skipNBytes(data.offset() - position);
-                try (InputStream window = BoundedInputStream.leavingSourceOpen(part, data.length())) {
-                    if (slice.file().apply(slice.layer(), window, writer, objectName)) {
-                        publisher.publish(slice.file());
-                    }
+                CRC32C crc = new CRC32C();
+                boolean complete;
+                try (InputStream window = new CheckedInputStream(
+                        BoundedInputStream.leavingSourceOpen(part, data.length()), crc)) {
+                    complete = slice.file().apply(slice.layer(), window, writer, objectName);
                     window.transferTo(OutputStream.nullOutputStream()); // bytes the page map does not account for
+                }
+                slice.layer().requireIntact(crc, slice.file().entry().path(), objectName);
+                if (complete) {
+                    publisher.publish(slice.file());
                 }
                 position = data.offset() + data.length();
             }

@@ -1,9 +1,11 @@
 /*
  * One file of a backup as it is put into the data directory: its layers (FileLayer) are applied
- * oldest first, each in the phase that reads its part, and once the newest is in, the content's
- * SHA-256 must equal the manifest's, or the file is not published and the restore fails naming
- * the backup. The mode and time are the ones the backup recorded, since PostgreSQL refuses a
- * data directory with looser permissions.
+ * oldest first, each in the phase that reads its part, and each layer's stored bytes are checked
+ * as they pass (RestoreEngine). A backup made before manifest format 3 records no checksum per
+ * layer: once the newest layer is in, the content's SHA-256 must equal the manifest's instead,
+ * or the file is not published and the restore fails naming the backup. The mode and time are
+ * the ones the backup recorded, since PostgreSQL refuses a data directory with looser
+ * permissions.
  *
  * Into an empty directory (or after --force) the file is written under a temporary name in its
  * directory, fsynced once complete and renamed; the directory is fsynced once at the end of the
@@ -16,7 +18,7 @@
  * every page the parent's copy does not hold), so cutting in between would only make a delta
  * restore write again pages that were already right.
  *
- * The SHA-256 is computed on the way in when the oldest layer already is the final content (a
+ * That SHA-256 is computed on the way in when the oldest layer already is the final content (a
  * file stored whole by one backup and not changed by the newer ones), else by reading the
  * assembled file back once.
  */
@@ -108,7 +110,7 @@ final class RestoredFile {
      * which needs no extra pass over it.
      */
     boolean keepIfUnchanged(LayerWriter writer) throws IOException {
-        if (!inPlace || applied > 0 || !newerLayersChangeNothing() || !hasExistingSize()) {
+        if (!inPlace || applied > 0 || entry.sha256() == null || !newerLayersChangeNothing() || !hasExistingSize()) {
             return false;
         }
         try (FileChannel channel = FileChannel.open(target, StandardOpenOption.READ)) {
@@ -122,8 +124,9 @@ final class RestoredFile {
     }
 
     /**
-     * Applies the next layer, read from slice. After the newest the content is verified, and true
-     * returned: the file is then ready for publish().
+     * Applies the next layer, read from slice. After the newest (and, for backups before format 3,
+     * the check of the whole content) true is returned: once its layer's stored bytes have been
+     * checked, the file is ready for publish().
      */
     boolean apply(FileLayer layer, InputStream slice, LayerWriter writer, String source) throws IOException {
         if (layer != layers.get(applied)) {
@@ -139,7 +142,7 @@ final class RestoredFile {
                 channel.truncate(0); // no older copy: what the changed pages do not cover is zeros
                 changed = true;
             }
-            if (oldest && layer.whole() && newerLayersChangeNothing()) {
+            if (oldest && checksWholeContent() && layer.whole() && newerLayersChangeNothing()) {
                 digest = ContentDigest.newSha256();
             }
             long written = writer.write(slice, layer, channel, inPlace, digest, entry.path());
@@ -147,7 +150,7 @@ final class RestoredFile {
             boolean resized = newest && resize(channel, layer.size());
             changed |= written > 0 || resized || !inPlace;
             applied++;
-            if (newest) {
+            if (newest && checksWholeContent()) {
                 verify(digest != null ? ContentDigest.finish(layer.size(), digest) : writer.digest(channel), source);
             }
         }
@@ -174,6 +177,15 @@ final class RestoredFile {
         if (!inPlace) {
             Files.deleteIfExists(assembly);
         }
+    }
+
+    /**
+     * Whether the assembled content is checked against the entry's SHA-256: when some layer has no
+     * checksum of its own (made before format 3). An entry of a newer incremental over such a
+     * parent has no SHA-256; its own layer is checked, the parent's only by its part's seal.
+     */
+    private boolean checksWholeContent() {
+        return entry.sha256() != null && !layers.stream().allMatch(FileLayer::isChecked);
     }
 
     private boolean newerLayersChangeNothing() {

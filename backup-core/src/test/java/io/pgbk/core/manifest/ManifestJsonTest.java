@@ -44,7 +44,7 @@ class ManifestJsonTest {
                 .singleElement().satisfies(part -> assertThat(part.trailer())
                         .isEqualTo(new ContentDigest(20480, SealCheck.CRC32C, "0a1b2c3d")));
 
-        String formatOne = written.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
+        String formatOne = written.replace("\"formatVersion\" : 3", "\"formatVersion\" : 1")
                 .replace("\"crc32c\" : \"0a1b2c3d\"", "\"sha256\" : \"" + "ef".repeat(32) + "\"");
         assertThat(json.read(new ByteArrayInputStream(formatOne.getBytes(StandardCharsets.UTF_8)), "m").parts())
                 .singleElement().satisfies(part -> assertThat(part.trailer())
@@ -54,9 +54,9 @@ class ManifestJsonTest {
     @Test
     void refusesANewerFormatAndDamage() {
         String newer = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8)
-                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
+                .replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))
-                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 3, newer than this pgbk (2)");
+                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 4, newer than this pgbk (3)");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream("{\"id\": 3".getBytes(StandardCharsets.UTF_8)), "m"))
                 .isInstanceOf(PgbkException.class).hasMessageStartingWith("object m is not a valid backup manifest");
     }

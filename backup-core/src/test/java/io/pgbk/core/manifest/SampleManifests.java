@@ -20,10 +20,10 @@ public final class SampleManifests {
         BackupId id = BackupId.parse("20261129T021500Z");
         BackupId parent = BackupId.parse("20261128T021500Z");
         ManifestFile relation = new ManifestFile("base/5/16384", EntryKind.FILE, FileMode.parse("0600"), 24576,
-                Instant.parse("2026-11-29T02:14:00Z"), "ab".repeat(32), null, new FileData(id, 0, 512, 8192),
+                Instant.parse("2026-11-29T02:14:00Z"), "ab".repeat(32), null, new FileData(id, 0, 512, 8192, "0a1b2c3d"),
                 PageMap.parse("24576:2"), List.of(1));
         ManifestFile unchanged = new ManifestFile("PG_VERSION", EntryKind.FILE, FileMode.parse("0600"), 3,
-                Instant.parse("2026-01-01T00:00:00Z"), "cd".repeat(32), null, new FileData(parent, 3, 1536, 3), null,
+                Instant.parse("2026-01-01T00:00:00Z"), "cd".repeat(32), null, new FileData(parent, 3, 1536, 3, null), null,
                 List.of());
         ManifestFile link = new ManifestFile("pg_tblspc/16390", EntryKind.SYMLINK, FileMode.parse("0777"), 0,
                 Instant.parse("2026-01-01T00:00:00Z"), null, "/srv/ts1", null, null, List.of());

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LayerWriterTest {
 
     private static final int PAGE = 8192;
-    private static final FileData ANYWHERE = new FileData(BackupId.parse("20261129T021500Z"), 0, 0, 0);
+    private static final FileData ANYWHERE = new FileData(BackupId.parse("20261129T021500Z"), 0, 0, 0, null);
 
     @TempDir
     Path directory;
@@ -76,7 +76,7 @@ class LayerWriterTest {
     void aWholeLayerIsEveryBlockIncludingAnIncompleteLastPage() {
         long size = 2 * PAGE + 100;
         ManifestFile entry = new ManifestFile("base/5/PG_VERSION", EntryKind.FILE, new FileMode(0600), size, null,
-                "0".repeat(64), null, new FileData(ANYWHERE.backup(), 0, 512, size), null, List.of());
+                "0".repeat(64), null, new FileData(ANYWHERE.backup(), 0, 512, size, null), null, List.of());
 
         FileLayer layer = FileLayer.of(entry);
 

@@ -38,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.CRC32C;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -104,7 +105,7 @@ class VerifierTest {
         assertThat(verdicts.get(0).findings()).anySatisfy(finding -> {
             assertThat(finding.file()).isEqualTo("base/5/16384");
             assertThat(finding.object()).isEqualTo("main/backups/20261128T000000Z/parts/0000.tar");
-            assertThat(finding.problem()).startsWith("SHA-256 expected " + relation.sha256() + ", actual ");
+            assertThat(finding.problem()).startsWith("CRC32C expected " + relation.data().crc32c() + ", actual ");
         });
         assertThat(verdicts.get(0).findings()).anySatisfy(finding ->
                 assertThat(finding.problem()).contains("is corrupt: checksum mismatch"));
@@ -152,7 +153,7 @@ class VerifierTest {
                 tar.closeArchiveEntry();
                 files.add(new ManifestFile(pathsAndContents[i], EntryKind.FILE, FileMode.parse("0600"), content.length,
                         Instant.parse("2026-11-28T00:00:00Z"), sha256(content), null,
-                        new FileData(id, 0, offset, content.length), null, List.of()));
+                        new FileData(id, 0, offset, content.length, crc32c(content)), null, List.of()));
             }
         }
         byte[] tar = bytes.toByteArray();
@@ -190,6 +191,12 @@ class VerifierTest {
 
     private void put(String key, byte[] content) throws IOException {
         repository.putIfAbsent(key, new SealingInputStream(new ByteArrayInputStream(content), Compression.NONE));
+    }
+
+    private static String crc32c(byte[] content) {
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        return FileData.crc32cText(crc);
     }
 
     private static String sha256(byte[] content) {

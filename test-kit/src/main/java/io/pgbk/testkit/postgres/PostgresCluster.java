@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A real PostgreSQL server for one test, on loopback, in its own temporary directory: the data
  * directory, the Unix socket, the server log and the logs of the tools run on it. Made by
- * {@code initdb} (data checksums on, small WAL segments), by {@code pg_basebackup} from another
- * cluster (a standby), or started on a data directory that a test or pgbk's restore prepared.
+ * {@code initdb} (data checksums on unless the options say otherwise, small WAL segments), by
+ * {@code pg_basebackup} from another cluster (a standby), or started on a data directory that a
+ * test or pgbk's restore prepared.
  *
  * <p>Clients connect over TCP to 127.0.0.1 as the superuser {@code postgres} without a password
  * (trust), for normal and replication connections alike; {@link #requirePassword} makes one role
@@ -87,10 +88,14 @@ public final class PostgresCluster implements AutoCloseable {
     public static PostgresCluster initdb(String name, PostgresOptions options) {
         PostgresCluster cluster = new PostgresCluster(name, options, null, List.of());
         try {
-            cluster.run("initdb", List.of(cluster.binaries.tool("initdb"), "-D", cluster.dataDirectory.toString(),
-                    "-U", SUPERUSER, "--auth=trust", "--data-checksums",
+            List<String> command = new ArrayList<>(List.of(cluster.binaries.tool("initdb"), "-D",
+                    cluster.dataDirectory.toString(), "-U", SUPERUSER, "--auth=trust",
                     "--wal-segsize=" + options.walSegmentSizeMb(), "--locale=C", "--encoding=UTF8",
                     "--no-sync", "--no-instructions"));
+            if (options.dataChecksums()) {
+                command.add("--data-checksums");
+            }
+            cluster.run("initdb", command);
             cluster.configure();
             return cluster;
         } catch (RuntimeException e) {
@@ -232,6 +237,14 @@ public final class PostgresCluster implements AutoCloseable {
     /** Waits until this standby has replayed everything {@code primary} has written so far. */
     public void waitForCatchUp(PostgresCluster primary) {
         waitForReplay(primary.currentWalLsn());
+    }
+
+    /** Ends the current WAL segment and waits until archive_command has archived it; returns its name. */
+    public String switchWalAndAwaitArchived() {
+        String segment = queryForString("SELECT pg_walfile_name(pg_switch_wal())");
+        awaitTrue(name + " to archive " + segment,
+                "SELECT coalesce(last_archived_wal, '') >= '" + segment + "' FROM pg_stat_archiver");
+        return segment;
     }
 
     /** {@code pg_current_wal_lsn()} of this primary. */

@@ -9,11 +9,14 @@ import java.util.Objects;
 
 /**
  * How a test wants its PostgreSQL server: the WAL segment size for {@code initdb} (1 MiB by default,
- * so tests that fill, switch and archive segments stay small), {@code postgresql.conf} settings
+ * so tests that fill, switch and archive segments stay small), whether {@code initdb} turns data
+ * checksums on (by default; off for tests of what changes without them, such as hint bits written
+ * without WAL), {@code postgresql.conf} settings
  * (e.g. {@code archive_mode}, {@code archive_command}, {@code restore_command}; plain values, the kit
  * quotes them), how long any wait may take, and the clock those waits are measured with.
  */
-public record PostgresOptions(int walSegmentSizeMb, Map<String, String> settings, Duration timeout, Clock clock) {
+public record PostgresOptions(int walSegmentSizeMb, boolean dataChecksums, Map<String, String> settings, Duration timeout,
+                              Clock clock) {
 
     public PostgresOptions {
         if (walSegmentSizeMb < 1 || Integer.bitCount(walSegmentSizeMb) != 1 || walSegmentSizeMb > 1024) {
@@ -25,11 +28,19 @@ public record PostgresOptions(int walSegmentSizeMb, Map<String, String> settings
     }
 
     public static PostgresOptions defaults() {
-        return new PostgresOptions(1, Map.of(), Duration.ofSeconds(60), Clock.systemUTC());
+        return new PostgresOptions(1, true, Map.of(), Duration.ofSeconds(60), Clock.systemUTC());
     }
 
     public PostgresOptions withWalSegmentSizeMb(int megabytes) {
-        return new PostgresOptions(megabytes, settings, timeout, clock);
+        return new PostgresOptions(megabytes, dataChecksums, settings, timeout, clock);
+    }
+
+    /**
+     * A cluster that {@code initdb} makes without data checksums: with {@code wal_log_hints} off
+     * too (the default), setting hint bits then writes pages without WAL and without a new page LSN.
+     */
+    public PostgresOptions withoutDataChecksums() {
+        return new PostgresOptions(walSegmentSizeMb, false, settings, timeout, clock);
     }
 
     /** Adds or replaces one setting; later settings are written later, so they win. */
@@ -37,7 +48,7 @@ public record PostgresOptions(int walSegmentSizeMb, Map<String, String> settings
         Map<String, String> more = new LinkedHashMap<>(settings);
         more.remove(name);
         more.put(name, value);
-        return new PostgresOptions(walSegmentSizeMb, more, timeout, clock);
+        return new PostgresOptions(walSegmentSizeMb, dataChecksums, more, timeout, clock);
     }
 
     public PostgresOptions withSettings(Map<String, String> more) {
@@ -50,10 +61,10 @@ public record PostgresOptions(int walSegmentSizeMb, Map<String, String> settings
 
     /** The longest any start, stop or wait of the cluster may take before it fails. */
     public PostgresOptions withTimeout(Duration limit) {
-        return new PostgresOptions(walSegmentSizeMb, settings, limit, clock);
+        return new PostgresOptions(walSegmentSizeMb, dataChecksums, settings, limit, clock);
     }
 
     public PostgresOptions withClock(Clock time) {
-        return new PostgresOptions(walSegmentSizeMb, settings, timeout, time);
+        return new PostgresOptions(walSegmentSizeMb, dataChecksums, settings, timeout, time);
     }
 }

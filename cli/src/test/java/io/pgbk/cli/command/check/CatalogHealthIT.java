@@ -109,8 +109,8 @@ class CatalogHealthIT {
                 PgbkInstallation.Result corrupt = run(pgbk, work, config, "verify", ids.get(2));
                 assertThat(corrupt.status()).isEqualTo(1);
                 assertThat(corrupt.out()).contains(ids.get(2) + " FAILED",
-                        victim.get("path").asText() + " in main/backups/" + ids.get(2), "SHA-256 expected "
-                                + victim.get("sha256").asText());
+                        victim.get("path").asText() + " in main/backups/" + ids.get(2), "CRC32C expected "
+                                + victim.get("data").get("crc32c").asText());
 
                 primary.execute("ALTER SYSTEM SET archive_command = 'false'");
                 primary.execute("SELECT pg_reload_conf()");

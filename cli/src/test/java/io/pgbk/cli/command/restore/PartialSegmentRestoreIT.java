@@ -3,7 +3,6 @@ package io.pgbk.cli.command.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.cli.PgbkInstallation;
-import io.pgbk.cli.Poll;
 import io.pgbk.cli.background.BackgroundWorkers;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
@@ -16,7 +15,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -54,14 +52,14 @@ class PartialSegmentRestoreIT {
                         .withSetting("archive_mode", "on")
                         .withSetting("archive_command", pgbk.command("--config", config.toString(), "wal-push", "%p")))) {
                     primary.execute("CREATE TABLE ledger (n int PRIMARY KEY, xid bigint DEFAULT txid_current())");
-                    awaitArchived(primary, primary.queryForString("SELECT pg_walfile_name(pg_switch_wal())"));
+                    primary.switchWalAndAwaitArchived();
                     requireSuccess(pgbk.run(work.path(), Map.of(), "--config", config.toString(), "backup",
                             "--pgdata", primary.dataDirectory().toString(), "--db", primary.conninfo(), "--from", "primary"));
                     for (int n = 1; n <= 3; n++) {
                         primary.execute("INSERT INTO ledger (n) VALUES (" + n + ")");
                     }
                     xidOfRow3 = primary.queryForLong("SELECT xid FROM ledger WHERE n = 3");
-                    awaitArchived(primary, primary.queryForString("SELECT pg_walfile_name(pg_switch_wal())"));
+                    primary.switchWalAndAwaitArchived();
                     primary.execute("INSERT INTO ledger (n) VALUES (4), (5)");
                     lastSegment = storeLastSegmentAsPartial(pgbk, config, work.path(), primary);
                     primary.crash();
@@ -132,7 +130,7 @@ class PartialSegmentRestoreIT {
             restored.waitUntilPromoted();
             if (writeAndArchiveRow100) {
                 restored.execute("INSERT INTO ledger (n) VALUES (100)");
-                awaitArchived(restored, restored.queryForString("SELECT pg_walfile_name(pg_switch_wal())"));
+                restored.switchWalAndAwaitArchived();
             }
             Set<Integer> rows = new TreeSet<>();
             try (Connection connection = restored.connect(); Statement statement = connection.createStatement();
@@ -145,12 +143,6 @@ class PartialSegmentRestoreIT {
         }
     }
 
-    private static void awaitArchived(PostgresCluster server, String segment) {
-        new Poll(Duration.ofMinutes(1)).until(server.name() + " to archive " + segment, () -> {
-            String last = server.queryForString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            return last.compareTo(segment) >= 0;
-        }, () -> server.logTail(30));
-    }
 
     private static void requireSuccess(PgbkInstallation.Result result) {
         assertThat(result.status()).as(result.err()).isZero();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.cli.InProcessRun;
 import io.pgbk.cli.PgbkInstallation;
-import io.pgbk.cli.Poll;
 import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
@@ -69,7 +68,7 @@ class RestoreIT {
                 .withSetting("archive_mode", "on")
                 .withSetting("archive_command", pgbk.command("--config", config.toString(), "wal-push", "%p")));
         primary.execute("CREATE TABLE ledger (n int PRIMARY KEY, xid bigint DEFAULT txid_current())");
-        awaitArchived(primary.queryForString("SELECT pg_walfile_name(pg_switch_wal())"));
+        primary.switchWalAndAwaitArchived();
         try (LocalObjectStore store = new LocalObjectStore(repository)) {
             new BackupEngine(Repository.open(store, "main"), endpoint(), Optional.empty(),
                     BackupOptions.defaults(primary.dataDirectory(), work.path().resolve("lock"))
@@ -79,7 +78,7 @@ class RestoreIT {
             primary.execute("INSERT INTO ledger (n) VALUES (" + n + ")");
         }
         xidOfRow3 = primary.queryForLong("SELECT xid FROM ledger WHERE n = 3");
-        awaitArchived(primary.queryForString("SELECT pg_walfile_name(pg_switch_wal())"));
+        primary.switchWalAndAwaitArchived();
     }
 
     @AfterAll
@@ -170,12 +169,6 @@ class RestoreIT {
         };
     }
 
-    private void awaitArchived(String segment) {
-        new Poll(Duration.ofMinutes(1)).until("the primary to archive " + segment, () -> {
-            String last = primary.queryForString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            return last.compareTo(segment) >= 0;
-        }, () -> primary.logTail(30));
-    }
 
     private void stopServer(Path pgdata) {
         if (Files.exists(pgdata.resolve("postmaster.pid"))) {

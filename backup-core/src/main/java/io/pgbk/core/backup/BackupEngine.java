@@ -1,13 +1,23 @@
 /*
- * A base backup, normally of a standby, so the primary does no work but one WAL switch. In local
- * mode pgbk runs on the node whose data directory it reads:
+ * A base backup, normally of a standby, so the primary does no work but a WAL switch (rarely two).
+ * In local mode pgbk runs on the node whose data directory it reads:
  *
- *   lock (host file lock + repository lock) -> remove what interrupted backups left
+ *   WAL switch on the primary, in the background
+ *   -> lock (host file lock + repository lock) -> remove what interrupted backups left
  *   -> pg_backup_start on the node, session held open -> scan PGDATA
  *   -> `jobs` workers copy files, largest first, into compressed tar parts, uploaded as they are written
  *   -> global/pg_control, last, in a part of its own -> pg_backup_stop
- *   -> WAL switch on the primary, if the WAL up to the stop LSN is not yet archived
- *   -> wait until it is -> backup.json (put-if-absent): the backup now exists.
+ *   -> a second WAL switch, if the first did not end the stop LSN's segment
+ *   -> wait until the WAL up to the stop LSN is archived -> backup.json (put-if-absent): the backup now exists.
+ *
+ * A small incremental backup is mostly fixed costs, latency rather than work, so they overlap where
+ * they can. The parent's manifest (a list of every file of the cluster) is parsed while the node is
+ * connected to and pg_backup_start waits for its checkpoint. With 'primary' set, the primary is
+ * asked for a WAL switch first of all, so that archiving that segment (often a process per
+ * segment) runs during the backup instead of after it: a standby's stop LSN is its
+ * minimum recovery point, which stays in that segment unless the standby writes out pages replayed
+ * from later WAL, and only then is a second switch needed after pg_backup_stop. On a primary,
+ * pg_backup_stop ends the stop LSN's segment itself, and no switch is needed at all.
  *
  * In stream mode (a backup server without the node's files) pg_basebackup reads them over the
  * replication protocol and its tar is repacked into the same parts (BaseBackupTarCopier): the
@@ -23,6 +33,7 @@ package io.pgbk.core.backup;
 
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.catalog.Catalog;
+import io.pgbk.core.catalog.CatalogListing;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
@@ -55,6 +66,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -116,59 +128,81 @@ public final class BackupEngine {
 
     /** Takes one backup; returns its manifest once it is in the repository. */
     public BackupManifest run(BackupProgress progress) {
-        ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException("repository "
-                + repository.describe() + " holds no WAL of this cluster yet: set archive_command = "
-                + "'pgbk wal-push %p' (or run pgbk receive-wal) before taking a backup"));
-        BackupId id = BackupId.at(clock.instant());
-        try (BackupLock lock = BackupLock.acquire(repository, options.lockDirectory(), id.toString(), clock,
-                options.staleLockAfter())) {
-            removeIncomplete();
-            id = freeId(id);
-            try {
-                BackupManifest manifest = baseBackup.isPresent() ? takeStreamed(id, cluster, baseBackup.get(), progress)
-                        : take(id, cluster, progress);
-                lock.verifyHeld();
-                String key = BackupManifest.manifestKey(id);
-                if (!repository.putIfAbsent(key, sealedManifest(manifest))) {
-                    throw new PgbkException(repository.objectName(key) + " exists already: another process wrote "
-                            + "backup " + id);
+        ExecutorService meanwhile = Executors.newFixedThreadPool(2, named("pgbk-backup-meanwhile-"));
+        try {
+            // first of all: archiving the segment it ends then overlaps with everything else the backup does
+            Optional<Future<Lsn>> earlySwitch = primary.map(server -> meanwhile.submit(() -> switchWal(server)));
+            ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException("repository "
+                    + repository.describe() + " holds no WAL of this cluster yet: set archive_command = "
+                    + "'pgbk wal-push %p' (or run pgbk receive-wal) before taking a backup"));
+            BackupId id = BackupId.at(clock.instant());
+            try (BackupLock lock = BackupLock.acquire(repository, options.lockDirectory(), id.toString(), clock,
+                    options.staleLockAfter())) {
+                CatalogListing listing = catalog.listing();
+                removeIncomplete(listing.incomplete());
+                id = freeId(id, listing.newest());
+                try {
+                    BackupManifest manifest = baseBackup.isPresent()
+                            ? takeStreamed(id, cluster, baseBackup.get(), earlySwitch, progress)
+                            : take(id, cluster, listing.newest(), meanwhile, earlySwitch, progress);
+                    lock.verifyHeld();
+                    String key = BackupManifest.manifestKey(id);
+                    if (!repository.putIfAbsent(key, sealedManifest(manifest))) {
+                        throw new PgbkException(repository.objectName(key) + " exists already: another process "
+                                + "wrote backup " + id);
+                    }
+                    log.info("backup {} complete: {} files, {} bytes stored", id, manifest.files().size(),
+                            manifest.storedSize());
+                    return manifest;
+                } catch (RuntimeException e) {
+                    removeBackupObjects(id);
+                    throw e;
                 }
-                log.info("backup {} complete: {} files, {} bytes stored", id, manifest.files().size(),
-                        manifest.storedSize());
-                return manifest;
-            } catch (RuntimeException e) {
-                removeBackupObjects(id);
-                throw e;
             }
+        } finally {
+            // a task still running ends by itself, closing what it opened
+            meanwhile.shutdownNow();
         }
     }
 
-    private BackupManifest take(BackupId id, ClusterInfo cluster, BackupProgress progress) {
+    /**
+     * @param newest      the newest complete backup, the parent of an incremental one
+     * @param meanwhile   runs what overlaps with the backup's own steps
+     * @param earlySwitch the WAL switch asked of the primary when the backup began
+     */
+    private BackupManifest take(BackupId id, ClusterInfo cluster, Optional<BackupId> newest,
+            ExecutorService meanwhile, Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
+        Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest);
         try (BackupSession session = BackupSession.open(node)) {
             ServerState state = inspect(session, cluster);
-            BackupManifest parent = chooseParent(state);
             String label = "pgbk backup " + id;
             progress.phase("waiting for " + (state.standby() ? "a restartpoint" : "a checkpoint"));
-            log.info("starting {} backup {} from {} {}", parent == null ? "full" : "incremental", id,
-                    state.standby() ? "standby" : "primary", node.describe());
+            log.info("starting backup {} from {} {}", id, state.standby() ? "standby" : "primary",
+                    node.describe());
             Lsn startLsn = session.start(label);
             Instant startTime = clock.instant();
+            log.debug("pg_backup_start returned {}", startLsn);
             PgdataScan scan = new PgdataScanner(options.pgdata()).scan();
             if (!scan.majorVersion().equals(Integer.toString(state.majorVersion()))) {
                 throw new PgbkException(options.pgdata() + " holds PostgreSQL " + scan.majorVersion() + ", but "
-                        + node.describe() + " runs " + state.majorVersion() + ": is pgdata the node's data directory?");
+                        + node.describe() + " runs " + state.majorVersion()
+                        + ": is pgdata the node's data directory?");
             }
+            BackupManifest parent = chooseParent(state, candidate);
+            log.info("backup {} is {}", id, parent == null ? "full" : "incremental on " + parent.id());
             progress.start(scan.entries().stream().mapToLong(PgdataEntry::size).sum());
             progress.phase("copying");
             Copied copied = copy(scan, id, startLsn, state.dataChecksums(), parent, progress);
             progress.phase("stopping the backup");
             BackupStop stop = session.stop();
+            log.debug("pg_backup_stop returned {} on timeline {}", stop.lsn(), stop.timeline());
             TimelineId startTimeline = BackupLabel.parse(stop.labelFile()).startTimeline();
             progress.phase("waiting for WAL");
-            awaitWal(state, cluster.walSegmentSize(), startTimeline, startLsn, stop.timeline(), stop.lsn());
+            awaitWal(state, cluster.walSegmentSize(), startTimeline, startLsn, stop.timeline(), stop.lsn(),
+                    earlySwitch);
             return new BackupManifest(BackupManifest.FORMAT_VERSION, id, parent == null ? BackupType.FULL
-                    : BackupType.INCR, parent == null ? null : parent.id(), label, startLsn, stop.lsn(), startTimeline,
-                    stop.timeline(), startTime, clock.instant(),
+                    : BackupType.INCR, parent == null ? null : parent.id(), label, startLsn, stop.lsn(),
+                    startTimeline, stop.timeline(), startTime, clock.instant(),
                     new SourceNode(node.host(), node.port(), state.standby(), state.version()),
                     state.systemIdentifier(), state.majorVersion(), options.compression().toString(),
                     state.dataChecksums(), stop.labelFile(), stop.tablespaceMap(),
@@ -178,12 +212,27 @@ public final class BackupEngine {
         }
     }
 
+    /** The newest backup and how many incremental backups its chain holds already. */
+    private record ParentCandidate(BackupManifest manifest, int incrementals) {
+    }
+
+    /** Reads the parent candidate of an incremental backup on meanwhile; none for a full one. */
+    private Future<Optional<ParentCandidate>> readParent(ExecutorService meanwhile, Optional<BackupId> newest) {
+        if (options.type() == BackupType.FULL) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return meanwhile.submit(() -> newest.map(id -> {
+            BackupManifest manifest = catalog.read(id);
+            return new ParentCandidate(manifest, catalog.incrementalDepth(manifest));
+        }));
+    }
+
     /**
      * A stream-mode backup: pg_basebackup's tar repacked into parts as it arrives, one part being
      * written and uploaded at a time (the server's read of its files paces the stream anyway).
      */
     private BackupManifest takeStreamed(BackupId id, ClusterInfo cluster, BaseBackupCommand command,
-            BackupProgress progress) {
+            Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
         if (options.type() != BackupType.FULL) {
             throw new PgbkException("stream mode takes full backups only: incremental backups read pages by LSN "
                     + "from the data directory (local mode)");
@@ -229,7 +278,7 @@ public final class BackupEngine {
         BaseBackupWalRange wal = copied.walRange();
         progress.phase("waiting for WAL");
         awaitWal(state, cluster.walSegmentSize(), copied.label().startTimeline(), copied.label().startLsn(),
-                wal.stopTimeline(), wal.stop());
+                wal.stopTimeline(), wal.stop(), earlySwitch);
         return new BackupManifest(BackupManifest.FORMAT_VERSION, id, BackupType.FULL, null, label,
                 copied.label().startLsn(), wal.stop(), copied.label().startTimeline(), wal.stopTimeline(),
                 copied.startTime(), clock.instant(),
@@ -259,33 +308,40 @@ public final class BackupEngine {
         return state;
     }
 
-    /** The parent of an incremental backup, or null for a full one (asked for, or nothing to build on). */
-    private BackupManifest chooseParent(ServerState state) {
+    /**
+     * The parent of an incremental backup, or null for a full one (asked for, or nothing to build on).
+     * candidate is being read meanwhile; for a full backup it is not waited for.
+     */
+    private BackupManifest chooseParent(ServerState state, Future<Optional<ParentCandidate>> candidate) {
         if (options.type() == BackupType.FULL) {
             return null;
         }
-        Optional<BackupManifest> latest = catalog.latest();
+        Optional<ParentCandidate> latest = result(candidate, "reading the latest backup's manifest");
         if (latest.isEmpty()) {
             log.warn("no backup to base an incremental backup on: taking a full backup");
             return null;
         }
-        if (latest.get().dataChecksums() != state.dataChecksums()) {
+        if (latest.get().manifest().dataChecksums() != state.dataChecksums()) {
             // pg_checksums rewrote every page without moving its LSN: the parent's pages are not this cluster's
             log.warn("data checksums were turned {} since backup {}: taking a full backup",
-                    state.dataChecksums() ? "on" : "off", latest.get().id());
+                    state.dataChecksums() ? "on" : "off", latest.get().manifest().id());
             return null;
         }
-        int incrementals = catalog.chain(latest.get()).size() - 1;
-        if (incrementals >= options.maxIncrementalChain()) {
+        if (latest.get().incrementals() >= options.maxIncrementalChain()) {
             log.warn("backup {} ends a chain of {} incremental backups (max-incremental-chain): taking a full backup",
-                    latest.get().id(), incrementals);
+                    latest.get().manifest().id(), latest.get().incrementals());
             return null;
         }
-        return latest.get();
+        return latest.get().manifest();
     }
 
+    /**
+     * Waits until the WAL from startLsn to stopLsn is in the repository, after a WAL switch on the
+     * primary unless one already ended the stop LSN's segment: pg_backup_stop on a primary, or
+     * earlySwitch (the primary's pg_switch_wal result, asked for when the backup began).
+     */
     private void awaitWal(ServerState state, WalSegmentSize segmentSize, TimelineId startTimeline, Lsn startLsn,
-            TimelineId stopTimeline, Lsn stopLsn) {
+            TimelineId stopTimeline, Lsn stopLsn, Optional<Future<Lsn>> earlySwitch) {
         WalArrival arrival = new WalArrival(new WalArchive(repository, options.compression()),
                 segmentSize, clock);
         if (arrival.missing(startTimeline, startLsn, stopTimeline, stopLsn).isEmpty()) {
@@ -293,19 +349,66 @@ public final class BackupEngine {
         }
         String hint;
         if (!state.standby()) {
-            try (BackupSession onNode = BackupSession.open(node)) {
-                onNode.switchWal();
-            }
             hint = "check archive_command on " + node.describe();
         } else if (primary.isPresent()) {
-            try (BackupSession onPrimary = BackupSession.open(primary.get())) {
-                onPrimary.switchWal();
+            if (!switchedPast(earlySwitch, segmentSize, startTimeline, stopTimeline, stopLsn)) {
+                switchWal(primary.get());
             }
             hint = "check archive_command (or pgbk receive-wal) on the primary " + primary.get().describe();
         } else {
             hint = "set 'primary' so that pgbk can switch WAL on the primary, and check its archive_command";
         }
+        log.debug("waiting for the WAL up to {} to be archived", stopLsn);
         arrival.await(startTimeline, startLsn, stopTimeline, stopLsn, options.archiveTimeout(), hint);
+        log.debug("the WAL up to {} is archived", stopLsn);
+    }
+
+    /**
+     * Whether the early switch ended the segment holding the last byte before the stop LSN: the LSN
+     * pg_switch_wal returns follows the last record of a finished segment (or, when there was nothing
+     * to switch, starts the current one). A standby that changed timelines during the backup may have
+     * followed another primary: then it did not.
+     */
+    private static boolean switchedPast(Optional<Future<Lsn>> earlySwitch, WalSegmentSize segmentSize,
+            TimelineId startTimeline, TimelineId stopTimeline, Lsn stopLsn) {
+        if (earlySwitch.isEmpty() || !startTimeline.equals(stopTimeline)) {
+            return false;
+        }
+        try {
+            Lsn switched = result(earlySwitch.get(), "switching WAL on the primary");
+            return stopLsn.plus(-1).segmentNumber(segmentSize) <= switched.plus(-1).segmentNumber(segmentSize);
+        } catch (PgbkException e) {
+            // switching again reports why the primary cannot be reached, if it still cannot
+            log.debug("the WAL switch at the start of the backup failed: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    /** Ends the primary's current WAL segment, so that it is archived; returns pg_switch_wal's LSN. */
+    private static Lsn switchWal(DatabaseEndpoint server) {
+        try (BackupSession session = BackupSession.open(server)) {
+            Lsn end = session.switchWal();
+            log.debug("switched WAL on {}: {}", server.describe(), end);
+            return end;
+        }
+    }
+
+    /** What a task on another thread returned, or what it threw. */
+    private static <T> T result(Future<T> future, String what) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while " + what, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(what + " failed", e.getCause());
+        }
     }
 
     /** The files copied and the parts holding them. */
@@ -400,19 +503,18 @@ public final class BackupEngine {
         }
     }
 
-    private BackupId freeId(BackupId candidate) {
+    /** candidate, or the next second free after newest (the newest complete backup) and any leftover. */
+    private BackupId freeId(BackupId candidate, Optional<BackupId> newest) {
         BackupId id = candidate;
-        List<BackupId> existing = catalog.ids();
-        BackupId newest = existing.isEmpty() ? null : existing.get(existing.size() - 1);
-        while ((newest != null && id.compareTo(newest) <= 0) || catalog.inUse(id)) {
+        while ((newest.isPresent() && id.compareTo(newest.get()) <= 0) || catalog.inUse(id)) {
             id = id.next();
         }
         return id;
     }
 
     /** Parts of backups that never got a manifest: the lock says no backup is writing them now. */
-    private void removeIncomplete() {
-        for (BackupId leftover : catalog.incomplete()) {
+    private void removeIncomplete(List<BackupId> incomplete) {
+        for (BackupId leftover : incomplete) {
             log.info("removing the parts of incomplete backup {} (interrupted earlier)", leftover);
             removeBackupObjects(leftover);
         }

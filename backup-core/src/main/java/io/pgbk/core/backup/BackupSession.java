@@ -109,11 +109,16 @@ final class BackupSession implements AutoCloseable {
         });
     }
 
-        /** Ends the current WAL segment, so that it is archived: on the primary only. */
-    void switchWal() {
-        run("switch WAL", statement -> {
+    /**
+     * Ends the current WAL segment, so that it is archived: on the primary only. Returns what
+     * pg_switch_wal does: the end of the switch record, in the segment it finished, or the start of
+     * the current segment when there was nothing to switch.
+     */
+    Lsn switchWal() {
+        return run("switch WAL", statement -> {
             try (ResultSet row = statement.executeQuery("SELECT pg_switch_wal()")) {
-                return row.next();
+                row.next();
+                return Lsn.parse(row.getString(1));
             }
         });
     }

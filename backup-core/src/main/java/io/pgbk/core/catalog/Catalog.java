@@ -7,6 +7,8 @@
  */
 package io.pgbk.core.catalog;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.ManifestJson;
@@ -26,6 +28,8 @@ import java.util.regex.Pattern;
 public final class Catalog {
 
     private static final Pattern ID = Pattern.compile("\\d{8}T\\d{6}Z");
+    /** BackupManifest.parent's name in backup.json. */
+    private static final String PARENT_FIELD = "parent";
 
     private final Repository repository;
     private final ManifestJson json = new ManifestJson();
@@ -36,8 +40,15 @@ public final class Catalog {
 
     /** Complete backups, oldest first. */
     public List<BackupId> ids() {
-        return backupDirectories().entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey)
-                .toList();
+        return listing().complete();
+    }
+
+    /** Complete and incomplete backups from one listing of backups/, for a caller that needs both. */
+    public CatalogListing listing() {
+        TreeMap<BackupId, Boolean> found = backupDirectories();
+        return new CatalogListing(
+                found.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList(),
+                found.entrySet().stream().filter(entry -> !entry.getValue()).map(Map.Entry::getKey).toList());
     }
 
     /** The manifests of all complete backups, oldest first. */
@@ -47,8 +58,7 @@ public final class Catalog {
 
     /** Backup directories holding objects but no manifest: being written, or left by an interrupted backup. */
     public List<BackupId> incomplete() {
-        return backupDirectories().entrySet().stream().filter(entry -> !entry.getValue())
-                .map(Map.Entry::getKey).toList();
+        return listing().incomplete();
     }
 
     /** True when any object exists under the backup's prefix, complete or not. */
@@ -68,8 +78,7 @@ public final class Catalog {
     }
 
     public Optional<BackupManifest> latest() {
-        List<BackupId> ids = ids();
-        return ids.isEmpty() ? Optional.empty() : Optional.of(read(ids.get(ids.size() - 1)));
+        return listing().newest().map(this::read);
     }
 
     /** The backups a restore of this one reads: its ancestors from the full backup down to it. */
@@ -79,11 +88,33 @@ public final class Catalog {
         chain.add(0, current);
         while (current.parent() != null) {
             BackupId parent = current.parent();
-            current = find(parent).orElseThrow(() -> new PgbkException("backup " + backup.id()
-                    + " needs backup " + parent + ", which is missing from repository " + repository.describe()));
+            current = find(parent).orElseThrow(() -> missingAncestor(backup.id(), parent));
             chain.add(0, current);
         }
         return chain;
+    }
+
+    /**
+     * How many incremental backups lead from the full backup to this one: 0 for a full backup. Only
+     * the head of each ancestor's backup.json is read, up to its parent: every manifest lists every
+     * file of the cluster, and parsing a long chain of them cost seconds before each incremental backup.
+     */
+    public int incrementalDepth(BackupManifest backup) {
+        int depth = 0;
+        BackupId current = backup.id();
+        Optional<BackupId> parent = Optional.ofNullable(backup.parent());
+        while (parent.isPresent()) {
+            BackupId ancestor = parent.get();
+            if (ancestor.compareTo(current) >= 0) {
+                // a parent is always older; anything else would loop
+                throw new PgbkException("backup " + current + " names backup " + ancestor + " as its parent, which is "
+                        + "not older: its manifest in repository " + repository.describe() + " is corrupt");
+            }
+            depth++;
+            current = ancestor;
+            parent = parentOf(ancestor, backup.id());
+        }
+        return depth;
     }
 
     /** Every object of one backup, complete or not, with keys relative to the cluster's area. */
@@ -93,17 +124,48 @@ public final class Catalog {
 
     /** Backup ids found under backups/, each with whether its manifest exists. */
     private TreeMap<BackupId, Boolean> backupDirectories() {
-        TreeMap<BackupId, Boolean> found = new TreeMap<>();
+        // by name first: a backup has many parts, and a BackupId is parsed once per backup, not per part
+        TreeMap<String, Boolean> names = new TreeMap<>();
         for (ObjectInfo object : repository.list(BackupManifest.BACKUPS)) {
             String[] segments = object.key().split("/");
             if (segments.length < 3 || !ID.matcher(segments[1]).matches()) {
                 continue;
             }
-            BackupId id = BackupId.parse(segments[1]);
             boolean manifest = segments.length == 3 && segments[2].equals(BackupManifest.MANIFEST_NAME);
-            found.merge(id, manifest, Boolean::logicalOr);
+            names.merge(segments[1], manifest, Boolean::logicalOr);
         }
+        TreeMap<BackupId, Boolean> found = new TreeMap<>();
+        names.forEach((name, manifest) -> found.put(BackupId.parse(name), manifest));
         return found;
+    }
+
+    /** The parent named in the head of a backup's manifest; descendant names the backup whose chain is read. */
+    private Optional<BackupId> parentOf(BackupId id, BackupId descendant) {
+        String key = BackupManifest.manifestKey(id);
+        String name = repository.objectName(key);
+        UnsealingInputStream in = repository.get(key).orElseThrow(() -> missingAncestor(descendant, id));
+        try (in; JsonParser parser = json.mapper().createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new PgbkException("object " + name + " is not a valid backup manifest: not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals(PARENT_FIELD)) {
+                    return value == JsonToken.VALUE_NULL ? Optional.empty()
+                            : Optional.of(BackupId.parse(parser.getText()));
+                }
+                parser.skipChildren();
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new PgbkException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private PgbkException missingAncestor(BackupId backup, BackupId ancestor) {
+        return new PgbkException("backup " + backup + " needs backup " + ancestor + ", which is missing from "
+                + "repository " + repository.describe());
     }
 
     private BackupManifest readManifest(UnsealingInputStream in, String key) {

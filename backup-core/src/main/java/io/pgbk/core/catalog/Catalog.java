@@ -18,11 +18,13 @@ import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 public final class Catalog {
@@ -56,6 +58,16 @@ public final class Catalog {
         return ids().stream().map(this::read).toList();
     }
 
+    /** The manifests of all complete backups without their parts and files (ManifestJson.readHead), oldest first. */
+    public List<BackupManifest> heads() {
+        return ids().stream().map(id -> {
+            String key = BackupManifest.manifestKey(id);
+            return repository.get(key).map(in -> readManifest(in, key, json::readHead))
+                    .orElseThrow(() -> new PgbkException("backup " + id + " vanished from repository "
+                            + repository.describe() + " while it was read"));
+        }).toList();
+    }
+
     /** Backup directories holding objects but no manifest: being written, or left by an interrupted backup. */
     public List<BackupId> incomplete() {
         return listing().incomplete();
@@ -68,7 +80,7 @@ public final class Catalog {
 
     public Optional<BackupManifest> find(BackupId id) {
         String key = BackupManifest.manifestKey(id);
-        return repository.get(key).map(in -> readManifest(in, key));
+        return repository.get(key).map(in -> readManifest(in, key, json::read));
     }
 
     /** The manifest of a complete backup; a missing one is the user's error, reported as such. */
@@ -168,11 +180,12 @@ public final class Catalog {
                 + "repository " + repository.describe());
     }
 
-    private BackupManifest readManifest(UnsealingInputStream in, String key) {
+    private BackupManifest readManifest(UnsealingInputStream in, String key,
+            BiFunction<InputStream, String, BackupManifest> parse) {
         String name = repository.objectName(key);
         try (in) {
             // read to the end first: the trailer is verified only then
-            return json.read(new ByteArrayInputStream(in.readAllBytes()), name);
+            return parse.apply(new ByteArrayInputStream(in.readAllBytes()), name);
         } catch (IOException e) {
             throw new PgbkException("cannot read " + name + ": " + e.getMessage(), e);
         }

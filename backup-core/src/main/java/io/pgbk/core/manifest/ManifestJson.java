@@ -8,6 +8,7 @@ package io.pgbk.core.manifest;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgbk.core.page.PageMap;
 import io.pgbk.core.pgdata.FileMode;
 import io.pgbk.core.wal.Lsn;
@@ -24,9 +26,13 @@ import io.pgbk.error.PgbkException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.Set;
 import java.util.function.Function;
 
 public final class ManifestJson {
+
+    /** The manifest's fields that readHead leaves out. */
+    private static final Set<String> LISTS = Set.of("parts", "files");
 
     private final ObjectMapper mapper = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -61,6 +67,41 @@ public final class ManifestJson {
         } catch (IOException | RuntimeException e) {
             throw new PgbkException("object " + objectName + " is not a valid backup manifest: " + e.getMessage(), e);
         }
+        return requireKnownFormat(manifest, objectName);
+    }
+
+    /**
+     * Reads a manifest without its parts and files (empty lists): what choosing among backups
+     * needs. The file list is most of a manifest (every file of the cluster), and making objects of
+     * it for every backup in the repository cost a restore more than its own chain did.
+     */
+    public BackupManifest readHead(InputStream in, String objectName) {
+        BackupManifest manifest;
+        try (JsonParser parser = mapper.createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new PgbkException("object " + objectName + " is not a valid backup manifest: not a JSON object");
+            }
+            ObjectNode head = mapper.createObjectNode();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if (LISTS.contains(field)) {
+                    parser.skipChildren();
+                    head.putArray(field);
+                } else {
+                    head.set(field, mapper.readTree(parser));
+                }
+            }
+            manifest = mapper.treeToValue(head, BackupManifest.class);
+        } catch (PgbkException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new PgbkException("object " + objectName + " is not a valid backup manifest: " + e.getMessage(), e);
+        }
+        return requireKnownFormat(manifest, objectName);
+    }
+
+    private static BackupManifest requireKnownFormat(BackupManifest manifest, String objectName) {
         if (manifest.formatVersion() > BackupManifest.FORMAT_VERSION) {
             throw new PgbkException("backup manifest " + objectName + " has format " + manifest.formatVersion()
                     + ", newer than this pgbk (" + BackupManifest.FORMAT_VERSION + "): upgrade pgbk");

@@ -24,8 +24,10 @@ package io.pgbk.core.restore;
 
 import io.pgbk.storage.io.BoundedInputStream;
 import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.catalog.WalGaps;
 import io.pgbk.core.codec.Compression;
+import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.ManifestFile;
@@ -101,18 +103,19 @@ public final class RestoreEngine {
     }
 
     /**
-     * Restores into request.dataDirectory().
-     *
-     * @param backups every backup of the cluster (the catalog): the choice and the parents come from it
+     * Restores into request.dataDirectory(). The backup is chosen among the heads of every backup's
+     * manifest; only the chosen backup's chain is read whole.
      */
-    public RestoreResult restore(RestoreRequest request, List<BackupManifest> backups) {
+    public RestoreResult restore(RestoreRequest request) {
         Instant started = clock.instant();
         RecoveryTarget target = request.recovery().plan().target();
-        BackupChoice choice = BackupChoice.choose(backups, request.backup(), request.recovery().plan(),
+        Catalog catalog = new Catalog(repository);
+        List<BackupManifest> heads = catalog.heads();
+        BackupChoice choice = BackupChoice.choose(heads, request.backup(), request.recovery().plan(),
                 WalGaps.read(repository));
-        BackupManifest backup = choice.backup();
+        BackupManifest backup = catalog.read(choice.backup().id());
         log.info("restoring {}", choice.reason());
-        BackupChain chain = BackupChain.resolve(backup, backups);
+        BackupChain chain = BackupChain.resolve(backup, ancestors(backup, heads, catalog));
         requireTargetAfterEnd(backup, target);
         ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException(
                 repository.describe() + " holds no WAL: a backup cannot be recovered without it"));
@@ -189,6 +192,20 @@ public final class RestoreEngine {
             fsyncDirectories(location);
         }
         return counts;
+    }
+
+    /** backup and those of its ancestors the repository holds, read whole: BackupChain names a missing one. */
+    private static List<BackupManifest> ancestors(BackupManifest backup, List<BackupManifest> heads, Catalog catalog) {
+        Map<BackupId, BackupManifest> byId = heads.stream()
+                .collect(Collectors.toMap(BackupManifest::id, head -> head));
+        List<BackupManifest> found = new ArrayList<>(List.of(backup));
+        // at most every backup once: parents that loop are BackupChain's to report
+        for (BackupId parent = backup.parent(); parent != null && byId.remove(parent) != null; ) {
+            BackupManifest ancestor = catalog.read(parent);
+            found.add(ancestor);
+            parent = ancestor.parent();
+        }
+        return found;
     }
 
     private static void requireTargetAfterEnd(BackupManifest backup, RecoveryTarget target) {

@@ -224,7 +224,7 @@ class StreamBackupTest {
                             TargetAction.PROMOTE), false);
             new RestoreEngine(repository, Clock.systemUTC()).restore(new RestoreRequest(data,
                     Optional.of(backup.id().toString()), recovery, RestoreMode.EMPTY_ONLY, Map.of(), 2,
-                    user.switched() ? Optional.of(user.name()) : Optional.empty()), new Catalog(repository).list());
+                    user.switched() ? Optional.of(user.name()) : Optional.empty()));
             try (PostgresCluster restored = PostgresCluster.restoredFrom(data, PostgresOptions.defaults())) {
                 restored.waitUntilPromoted();
                 assertThat(restored.queryForString(DIGEST + "fixed")).isEqualTo(primary.queryForString(DIGEST + "fixed"));

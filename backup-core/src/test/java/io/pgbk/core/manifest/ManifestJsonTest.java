@@ -28,6 +28,21 @@ class ManifestJsonTest {
     }
 
     @Test
+    void theHeadIsTheManifestWithoutPartsAndFiles() {
+        BackupManifest manifest = SampleManifests.incremental();
+
+        BackupManifest head = json.readHead(new ByteArrayInputStream(json.write(manifest)), "m");
+
+        assertThat(head.parts()).isEmpty();
+        assertThat(head.files()).isEmpty();
+        assertThat(head).usingRecursiveComparison().ignoringFields("parts", "files").isEqualTo(manifest);
+        String newer = new String(json.write(manifest), StandardCharsets.UTF_8)
+                .replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
+        assertThatThrownBy(() -> json.readHead(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))
+                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 4, newer than this pgbk (3)");
+    }
+
+    @Test
     void writesValuesInTheirPostgresqlForms() {
         String text = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8);
 

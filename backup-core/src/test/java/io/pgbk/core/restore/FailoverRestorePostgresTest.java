@@ -7,7 +7,6 @@ import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
 import io.pgbk.core.backup.SourcePolicy;
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.recovery.RecoveryConfiguration;
 import io.pgbk.core.recovery.RecoveryPlan;
@@ -89,7 +88,7 @@ class FailoverRestorePostgresTest {
         RecoveryPlan plan = new RecoveryPlan(target, false, TargetTimeline.LATEST, TargetAction.PROMOTE);
         new RestoreEngine(repository, Clock.systemUTC()).restore(new RestoreRequest(pgdata, Optional.empty(),
                 new RecoveryConfiguration(ArchivedWalPusher.restoreCommand(archive), plan, false),
-                RestoreMode.EMPTY_ONLY, Map.of(), 2, Optional.empty()), new Catalog(repository).list());
+                RestoreMode.EMPTY_ONLY, Map.of(), 2, Optional.empty()));
         try (RestoredServer server = new RestoredServer(pgdata, TargetAction.PROMOTE)) {
             assertThat(server.outcome().state()).isEqualTo("promoted");
             return server.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM ledger");

@@ -8,7 +8,6 @@ import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
 import io.pgbk.core.backup.SourcePolicy;
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.BackupType;
@@ -148,8 +147,7 @@ class IncrementalRestorePostgresTest {
         RecoveryConfiguration recovery = new RecoveryConfiguration(ArchivedWalPusher.restoreCommand(archive),
                 RecoveryPlan.toEndOfWal(), false);
         return new RestoreEngine(repository, Clock.systemUTC()).restore(new RestoreRequest(pgdata,
-                Optional.of(backup.id().toString()), recovery, mode, Map.of(), 2, Optional.empty()),
-                new Catalog(repository).list());
+                Optional.of(backup.id().toString()), recovery, mode, Map.of(), 2, Optional.empty()));
     }
 
     private static BackupManifest backup(PostgresCluster primary, Repository repository, Path work, BackupType type) {

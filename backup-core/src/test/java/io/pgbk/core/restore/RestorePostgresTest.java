@@ -3,7 +3,6 @@ package io.pgbk.core.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.recovery.RecoveryConfiguration;
 import io.pgbk.core.recovery.RecoveryOutcome;
 import io.pgbk.core.recovery.RecoveryPlan;
@@ -232,8 +231,7 @@ class RestorePostgresTest {
     private RestoreResult restore(Path pgdata, RecoveryPlan plan, RestoreMode mode, Repository repository) {
         RestoreRequest request = new RestoreRequest(pgdata, Optional.empty(),
                 new RecoveryConfiguration(ledger.restoreCommand(), plan, false), mode, Map.of(), 2, Optional.empty());
-        return new RestoreEngine(repository, Clock.systemUTC()).restore(request,
-                new Catalog(repository).list());
+        return new RestoreEngine(repository, Clock.systemUTC()).restore(request);
     }
 
     private static RecoveryPlan plan(RecoveryTarget target, boolean exclusive, TargetAction action) {

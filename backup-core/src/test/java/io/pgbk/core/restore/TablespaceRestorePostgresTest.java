@@ -8,7 +8,6 @@ import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
 import io.pgbk.core.backup.SourcePolicy;
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.recovery.RecoveryConfiguration;
@@ -82,6 +81,6 @@ class TablespaceRestorePostgresTest {
     private static void restore(Repository repository, Path pgdata, Map<Long, Path> tablespaces, Path archive) {
         new RestoreEngine(repository, Clock.systemUTC()).restore(new RestoreRequest(pgdata, Optional.empty(),
                 new RecoveryConfiguration(ArchivedWalPusher.restoreCommand(archive), RecoveryPlan.toEndOfWal(), false),
-                RestoreMode.EMPTY_ONLY, tablespaces, 2, Optional.empty()), new Catalog(repository).list());
+                RestoreMode.EMPTY_ONLY, tablespaces, 2, Optional.empty()));
     }
 }

@@ -8,7 +8,6 @@ import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
 import io.pgbk.core.backup.SourcePolicy;
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.catalog.WalGapRecords;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.manifest.BackupManifest;
@@ -212,6 +211,6 @@ class WalGapRestorePostgresTest {
                 ArchivedWalPusher.restoreCommand(archiveDirectory.path()),
                 new RecoveryPlan(target, false, TargetTimeline.LATEST, TargetAction.PROMOTE), false),
                 RestoreMode.EMPTY_ONLY, Map.of(), 2, Optional.empty());
-        return new RestoreEngine(repository, Clock.systemUTC()).restore(request, new Catalog(repository).list());
+        return new RestoreEngine(repository, Clock.systemUTC()).restore(request);
     }
 }

@@ -18,7 +18,6 @@ import io.pgbk.cli.config.Origin;
 import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.cli.repository.ConfiguredRepository;
-import io.pgbk.core.catalog.Catalog;
 import io.pgbk.core.recovery.RecoveryConfiguration;
 import io.pgbk.core.recovery.RecoveryOutcome;
 import io.pgbk.core.recovery.RecoveryPlan;
@@ -141,8 +140,7 @@ public final class RestoreCommand implements PgbkCommand {
                 configuration.require(Settings.JOBS), Optional.ofNullable(owner));
         RestoreResult result;
         try (ConfiguredRepository repository = ConfiguredRepository.open(configuration)) {
-            result = new RestoreEngine(repository.repository(), context.clock())
-                    .restore(request, new Catalog(repository.repository()).list());
+            result = new RestoreEngine(repository.repository(), context.clock()).restore(request);
         }
         context.out().println("restored " + result.choice().reason());
         context.out().printf("into %s: %d files written (%d bytes), %d kept, %d removed, in %s%n",

@@ -59,15 +59,7 @@ public final class ManifestJson {
 
     /** Reads a manifest; objectName names it in messages. */
     public BackupManifest read(InputStream in, String objectName) {
-        BackupManifest manifest;
-        try {
-            manifest = mapper.readValue(in, BackupManifest.class);
-        } catch (PgbkException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new PgbkException("object " + objectName + " is not a valid backup manifest: " + e.getMessage(), e);
-        }
-        return requireKnownFormat(manifest, objectName);
+        return parse(objectName, () -> mapper.readValue(in, BackupManifest.class));
     }
 
     /**
@@ -76,32 +68,42 @@ public final class ManifestJson {
      * it for every backup in the repository cost a restore more than its own chain did.
      */
     public BackupManifest readHead(InputStream in, String objectName) {
-        BackupManifest manifest;
-        try (JsonParser parser = mapper.createParser(in)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new PgbkException("object " + objectName + " is not a valid backup manifest: not a JSON object");
-            }
-            ObjectNode head = mapper.createObjectNode();
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                parser.nextToken();
-                if (LISTS.contains(field)) {
-                    parser.skipChildren();
-                    head.putArray(field);
-                } else {
-                    head.set(field, mapper.readTree(parser));
+        return parse(objectName, () -> {
+            try (JsonParser parser = mapper.createParser(in)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    throw new IOException("not a JSON object");
                 }
+                ObjectNode head = mapper.createObjectNode();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    parser.nextToken();
+                    if (LISTS.contains(field)) {
+                        parser.skipChildren();
+                        head.putArray(field);
+                    } else {
+                        head.set(field, mapper.readTree(parser));
+                    }
+                }
+                return mapper.treeToValue(head, BackupManifest.class);
             }
-            manifest = mapper.treeToValue(head, BackupManifest.class);
+        });
+    }
+
+    /** A way of reading a manifest, which may fail like Jackson does. */
+    private interface Reading {
+        BackupManifest read() throws IOException;
+    }
+
+    /** The manifest reading gives, each failure as one message naming objectName; newer formats refused. */
+    private static BackupManifest parse(String objectName, Reading reading) {
+        BackupManifest manifest;
+        try {
+            manifest = reading.read();
         } catch (PgbkException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new PgbkException("object " + objectName + " is not a valid backup manifest: " + e.getMessage(), e);
         }
-        return requireKnownFormat(manifest, objectName);
-    }
-
-    private static BackupManifest requireKnownFormat(BackupManifest manifest, String objectName) {
         if (manifest.formatVersion() > BackupManifest.FORMAT_VERSION) {
             throw new PgbkException("backup manifest " + objectName + " has format " + manifest.formatVersion()
                     + ", newer than this pgbk (" + BackupManifest.FORMAT_VERSION + "): upgrade pgbk");

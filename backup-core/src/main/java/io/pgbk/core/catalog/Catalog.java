@@ -60,12 +60,7 @@ public final class Catalog {
 
     /** The manifests of all complete backups without their parts and files (ManifestJson.readHead), oldest first. */
     public List<BackupManifest> heads() {
-        return ids().stream().map(id -> {
-            String key = BackupManifest.manifestKey(id);
-            return repository.get(key).map(in -> readManifest(in, key, json::readHead))
-                    .orElseThrow(() -> new PgbkException("backup " + id + " vanished from repository "
-                            + repository.describe() + " while it was read"));
-        }).toList();
+        return ids().stream().map(id -> find(id, json::readHead).orElseThrow(() -> missing(id))).toList();
     }
 
     /** Backup directories holding objects but no manifest: being written, or left by an interrupted backup. */
@@ -79,14 +74,22 @@ public final class Catalog {
     }
 
     public Optional<BackupManifest> find(BackupId id) {
-        String key = BackupManifest.manifestKey(id);
-        return repository.get(key).map(in -> readManifest(in, key, json::read));
+        return find(id, json::read);
     }
 
     /** The manifest of a complete backup; a missing one is the user's error, reported as such. */
     public BackupManifest read(BackupId id) {
-        return find(id).orElseThrow(() -> new PgbkException("no backup " + id + " in repository "
-                + repository.describe() + " (pgbk list shows the backups)"));
+        return find(id).orElseThrow(() -> missing(id));
+    }
+
+    private Optional<BackupManifest> find(BackupId id, BiFunction<InputStream, String, BackupManifest> parse) {
+        String key = BackupManifest.manifestKey(id);
+        return repository.get(key).map(in -> readManifest(in, key, parse));
+    }
+
+    private PgbkException missing(BackupId id) {
+        return new PgbkException("no backup " + id + " in repository " + repository.describe()
+                + " (pgbk list shows the backups)");
     }
 
     public Optional<BackupManifest> latest() {

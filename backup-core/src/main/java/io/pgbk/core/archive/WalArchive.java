@@ -10,10 +10,14 @@
  *
  * Nothing archived is ever replaced: a second push of identical content succeeds (PostgreSQL
  * retries archive_command whenever it did not see success), different content is refused and
- * the stored object is left as it was.
+ * the stored object is left as it was. Identical means byte for byte: the stored object is read
+ * back and compared with the file, which costs one GET on the rare retry instead of a SHA-256 of
+ * every segment on every push and fetch. Objects are sealed with a CRC32C (computed by the CPU's
+ * instruction), which catches a damaged or truncated object; objects sealed with a SHA-256 by
+ * earlier versions are read and compared the same way.
  *
- * A fetch costs one GET, verifies the checksum while streaming, and publishes the destination
- * file only once it is complete and durable.
+ * A fetch costs one GET, verifies the seal while streaming, and publishes the destination file
+ * only once it is complete and durable.
  *
  * The last segment of a timeline that ended inside it (a promotion, a switchover) is archived as
  * <segment>.partial, by PostgreSQL at promotion and by receive-wal; with a synchronous receiver it
@@ -29,6 +33,7 @@ import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.ContentDigest;
+import io.pgbk.core.seal.SealCheck;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.seal.UnsealingInputStream;
 import io.pgbk.core.wal.TimelineId;
@@ -49,6 +54,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +71,7 @@ public final class WalArchive {
 
     private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
     private static final String PARTIAL_SUFFIX = ".partial";
+    private static final int COMPARE_CHUNK = 64 * 1024;
 
     private final Repository repository;
     private final Compression compression;
@@ -86,7 +93,8 @@ public final class WalArchive {
             FileChannel channel = FileChannel.open(walFile, StandardOpenOption.READ);
             try {
                 checkOrigin(name, channel);
-                sealed = new SealingInputStream(Channels.newInputStream(channel.position(0)), compression);
+                sealed = new SealingInputStream(Channels.newInputStream(channel.position(0)), compression,
+                        SealCheck.CRC32C);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -101,15 +109,36 @@ public final class WalArchive {
             log.info("archived {} as {} ({}, {})", name, objectName, compression, digest.describe());
             return new PushResult(name, objectName, PushResult.Outcome.STORED, digest);
         }
-        ContentDigest local = sealed.digest().orElseGet(() -> digestOf(walFile));
-        ContentDigest stored = repository.sealedDigest(key).orElseThrow(() -> new PgbkException(
-                "WAL file " + name + " vanished from " + repository.describe() + " while being archived: try again"));
-        if (!stored.equals(local)) {
-            throw new PgbkException("WAL file " + name + " is already archived with different content (stored: "
-                    + stored.describe() + "; " + walFile + ": " + local.describe() + "): not overwritten");
-        }
+        ContentDigest stored = compareWithStored(key, walFile, name);
         log.info("{} was already archived with the same content", name);
         return new PushResult(name, objectName, PushResult.Outcome.ALREADY_ARCHIVED, stored);
+    }
+
+    /** The stored object's digest when its content is walFile's, byte for byte; otherwise a PgbkException. */
+    private ContentDigest compareWithStored(String key, Path walFile, WalFileName name) {
+        UnsealingInputStream object = repository.get(key).orElseThrow(() -> new PgbkException(
+                "WAL file " + name + " vanished from " + repository.describe() + " while being archived: try again"));
+        try (UnsealingInputStream stored = object; InputStream local = Files.newInputStream(walFile)) {
+            byte[] mine = new byte[COMPARE_CHUNK];
+            byte[] theirs = new byte[COMPARE_CHUNK];
+            long offset = 0;
+            while (true) {
+                int localBytes = local.readNBytes(mine, 0, mine.length);
+                int storedBytes = stored.readNBytes(theirs, 0, theirs.length);
+                int mismatch = Arrays.mismatch(mine, 0, localBytes, theirs, 0, storedBytes);
+                if (mismatch >= 0) {
+                    throw new PgbkException("WAL file " + name + " is already archived with different content (they "
+                            + "differ from byte " + (offset + mismatch) + " on, " + walFile + " has " + Files.size(walFile)
+                            + " bytes): not overwritten");
+                }
+                if (localBytes < mine.length) {
+                    return stored.digest().orElseThrow(() -> new IllegalStateException("read " + key + " to its end"));
+                }
+                offset += localBytes;
+            }
+        } catch (IOException e) {
+            throw readFailure(walFile, e);
+        }
     }
 
     /**
@@ -206,14 +235,6 @@ public final class WalArchive {
         if (!proven.equals(confirmed.get())) {
             repository.ensureCluster(proven, source);
             confirmed.set(proven);
-        }
-    }
-
-    private static ContentDigest digestOf(Path walFile) {
-        try (InputStream in = Files.newInputStream(walFile)) {
-            return ContentDigest.of(in);
-        } catch (IOException e) {
-            throw readFailure(walFile, e);
         }
     }
 

@@ -18,7 +18,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.seal.ContentDigest;
-import io.pgbk.core.seal.SealHeader;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.seal.UnsealingInputStream;
 import io.pgbk.core.wal.WalFileName;
@@ -27,7 +26,6 @@ import io.pgbk.storage.ObjectInfo;
 import io.pgbk.storage.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
@@ -148,32 +146,6 @@ public final class Repository {
     public Optional<UnsealingInputStream> get(String key) {
         String name = objectName(key);
         return store.get(name).map(stored -> UnsealingInputStream.open(stored, name));
-    }
-
-    /**
-     * The length and SHA-256 an object's trailer declares, read with a stat and one ranged GET
-     * instead of the whole object; empty when it does not exist.
-     */
-    public Optional<ContentDigest> sealedDigest(String key) {
-        String name = objectName(key);
-        Optional<ObjectInfo> info = store.stat(name);
-        if (info.isEmpty()) {
-            return Optional.empty();
-        }
-        long size = info.get().size();
-        if (size < SealHeader.SIZE + ContentDigest.TRAILER_SIZE) {
-            throw new PgbkException("object " + name + " is corrupt: too short (" + size + " bytes)");
-        }
-        Optional<InputStream> range = store.getRange(name, size - ContentDigest.TRAILER_SIZE,
-                ContentDigest.TRAILER_SIZE);
-        if (range.isEmpty()) {
-            return Optional.empty();
-        }
-        try (InputStream in = range.get()) {
-            return Optional.of(ContentDigest.fromTrailer(in.readNBytes(ContentDigest.TRAILER_SIZE), name));
-        } catch (IOException e) {
-            throw new PgbkException("cannot read object " + name + ": " + e.getMessage(), e);
-        }
     }
 
     /** Reads a whole object through the verifying chain; empty when it does not exist. */

@@ -1,9 +1,9 @@
 /*
  * What an object's content is: its length and a check of its bytes (SealCheck), both of the
  * uncompressed bytes so that the same content stored with different codecs has the same digest.
- * It is the trailer of every sealed object (big-endian length, then the raw check value). With a
- * SHA-256 (40 bytes) it is the identity compared when archive_command retries a push; a backup
- * part's trailer carries a CRC32C (12 bytes) instead. Verify recomputes either.
+ * It is the trailer of every sealed object (big-endian length, then the raw check value): a
+ * SHA-256 (40 bytes) for a manifest, whose identity it is, a CRC32C (12 bytes) for backup parts
+ * and WAL files. Verify recomputes either.
  */
 package io.pgbk.core.seal;
 
@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 public record ContentDigest(long length, SealCheck check, String hex) {
 
-    /** The trailer of a format 1 (SHA-256) seal, which WAL segments and manifests carry. */
+    /** The trailer of a format 1 (SHA-256) seal, which manifests carry (and WAL files archived before CRC32C seals). */
     public static final int TRAILER_SIZE = SealCheck.SHA256.trailerSize();
     private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
 
@@ -59,11 +59,6 @@ public record ContentDigest(long length, SealCheck check, String hex) {
     /** Completes a running check (a SHA-256, or SealCheck's CRC32C) over length bytes. */
     public static ContentDigest finish(long length, MessageDigest running) {
         return new ContentDigest(length, SealCheck.of(running), HexFormat.of().formatHex(running.digest()));
-    }
-
-    /** Decodes the SHA-256 trailer of the object objectName (named in the message when it is damaged). */
-    public static ContentDigest fromTrailer(byte[] trailer, String objectName) {
-        return fromTrailer(trailer, SealCheck.SHA256, objectName);
     }
 
     /** Decodes a trailer carrying check. */

@@ -1,10 +1,11 @@
 /*
  * What a sealed object's trailer proves about its content, named by the format version in the
- * header. Format 1 carries a SHA-256: an identity that WAL pushes compare and that the manifest
- * of a backup is stored under. Format 2 carries a CRC32C, for backup parts: the manifest already
- * holds a SHA-256 of every file in a part, so a part's trailer needs only to catch a damaged or
- * truncated object, and a second SHA-256 over every byte of a backup cost a quarter of its CPU
- * time (docs/repository-format.md). The JVM computes CRC32C with the CPU's own instruction.
+ * header. Format 1 carries a SHA-256: the identity the manifest of a backup is stored under (and
+ * what WAL files archived by earlier versions carry). Format 2 carries a CRC32C, for backup parts
+ * and WAL files: it needs only to catch a damaged or truncated object (a re-pushed WAL file is
+ * compared byte for byte, WalArchive), and a SHA-256 over every byte cost a quarter of a backup's
+ * CPU time and most of a WAL fetch's under C1 (docs/repository-format.md). The JVM computes
+ * CRC32C with the CPU's own instruction.
  */
 package io.pgbk.core.seal;
 

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgbk.core.archive.PushResult.Outcome;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.SealCheck;
+import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.SyntheticSegment;
 import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
@@ -59,6 +62,7 @@ class WalArchiveTest {
             PushResult result = archive.push(file);
             assertThat(result.outcome()).isEqualTo(Outcome.STORED);
             assertThat(result.digest().length()).isEqualTo(Files.size(file));
+            assertThat(result.digest().check()).isEqualTo(SealCheck.CRC32C);
             assertThat(archive.fetch(file.getFileName().toString(), restored.resolve("RECOVERYXLOG"))).isTrue();
             assertThat(restored.resolve("RECOVERYXLOG")).hasSameBinaryContentAs(file);
         }
@@ -74,6 +78,25 @@ class WalArchiveTest {
     }
 
     @Test
+    void aRepushIsComparedWithAnObjectSealedWithSha256ByAnEarlierVersion() throws IOException {
+        Path segment = segment("000000010000000000000001", SYSTEM, 1);
+        archive.push(segment); // claims the repository for SYSTEM
+        Path other = segment("000000010000000000000002", SYSTEM, 2);
+        Repository repository = Repository.open(store, "main");
+        String key = Repository.walKey(WalFileName.parse("000000010000000000000002"));
+        assertThat(repository.putIfAbsent(key, new SealingInputStream(Files.newInputStream(other), Compression.parse("zstd"))))
+                .isTrue();
+
+        PushResult again = archive.push(other);
+        assertThat(again.outcome()).isEqualTo(Outcome.ALREADY_ARCHIVED);
+        assertThat(again.digest().check()).isEqualTo(SealCheck.SHA256);
+        Files.write(other, header("000000010000000000000002", SYSTEM).bytes(SIZE.bytes(), 7));
+        assertThatThrownBy(() -> archive.push(other)).isInstanceOf(PgbkException.class)
+                .hasMessageStartingWith("WAL file 000000010000000000000002 is already archived with different content");
+        assertThat(archive.fetch("000000010000000000000002", restored.resolve("RECOVERYXLOG"))).isTrue();
+    }
+
+    @Test
     void anIdenticalRepushSucceedsAndDifferentContentIsRefusedLeavingTheArchiveUnchanged() throws IOException {
         Path segment = segment("000000010000000000000001", SYSTEM, 1);
         archive.push(segment);
@@ -84,9 +107,13 @@ class WalArchiveTest {
         assertThat(again.outcome()).isEqualTo(Outcome.ALREADY_ARCHIVED);
         assertThat(Files.readAllBytes(object)).isEqualTo(before);
 
-        Files.write(segment, header("000000010000000000000001", SYSTEM).bytes(SIZE.bytes(), 99));
+        byte[] changed = Files.readAllBytes(segment);
+        int nearTheEnd = (int) SIZE.bytes() - 2;
+        changed[nearTheEnd] ^= 1;
+        Files.write(segment, changed);
         assertThatThrownBy(() -> archive.push(segment)).isInstanceOf(PgbkException.class)
-                .hasMessageStartingWith("WAL file 000000010000000000000001 is already archived with different content (")
+                .hasMessageStartingWith("WAL file 000000010000000000000001 is already archived with different content ("
+                        + "they differ from byte " + nearTheEnd + " on")
                 .hasMessageEndingWith("): not overwritten");
         assertThat(Files.readAllBytes(object)).isEqualTo(before);
 

@@ -13,7 +13,7 @@
  *   of the archive, the next timeline's history file), so that bin/pgbk can answer recovery's
  *   expected "not there" without a JVM. It holds the time of the check, and bin/pgbk trusts it
  *   only for a few seconds (the archive may be growing): a wrong "missing" would end a recovery
- *   early. Only the prefetcher writes one, right after asking the repository;
+ *   early. Only the holder of the prefetch lock writes one, right after asking the repository;
  * - want/NAME is bin/pgbk asking a running prefetcher for a segment in/ lacks (waiting a few
  *   seconds for in/NAME or a fresh in/NAME.missing instead of starting a JVM); the prefetcher
  *   answers it before anything else and removes it, answered or not.
@@ -32,6 +32,8 @@ import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 public final class PrefetchQueue {
@@ -39,6 +41,7 @@ public final class PrefetchQueue {
     static final String MARKER = "system-identifier";
     static final String MISSING = ".missing";
     private static final String SEGMENT = "[0-9A-F]{24}";
+    private static final Pattern HISTORY_MISSING = Pattern.compile("[0-9A-F]{8}\\.history" + Pattern.quote(MISSING));
 
     private final Path directory;
     private final Path startFile;
@@ -52,6 +55,11 @@ public final class PrefetchQueue {
 
     public Path directory() {
         return directory;
+    }
+
+    /** Drops the record of where to start: a prefetcher then waits until continueFrom tells it. */
+    public void forgetStart() {
+        delete(startFile);
     }
 
     /** Records the first segment recovery needs next, for the prefetcher to continue from. */
@@ -95,7 +103,7 @@ public final class PrefetchQueue {
     public void bindTo(SystemIdentifier system) {
         DurableText marker = new DurableText(directory.resolve(MARKER));
         if (!marker.names(system)) {
-            keepOnly(Set.of());
+            removeAll(name -> true);
             marker.write(system + "\n");
         }
         try {
@@ -110,11 +118,18 @@ public final class PrefetchQueue {
         return segmentsIn(directory);
     }
 
-    /** Removes every segment (and leftover temporary file) not named in wanted. */
+    /**
+     * Removes every segment, segment marker and leftover temporary file not named in wanted. The
+     * answers about history files stay: they do not depend on where recovery is.
+     */
     public void keepOnly(Collection<String> wanted) {
+        removeAll(name -> !HISTORY_MISSING.matcher(name).matches() && !wanted.contains(name));
+    }
+
+    private void removeAll(Predicate<String> unwanted) {
         for (Path file : entries(directory)) {
             String name = file.getFileName().toString();
-            if (!name.equals(MARKER) && !wanted.contains(name)) {
+            if (!name.equals(MARKER) && unwanted.test(name)) {
                 delete(file);
             }
         }

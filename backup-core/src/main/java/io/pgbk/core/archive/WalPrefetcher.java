@@ -7,8 +7,9 @@
  * It starts over wherever the foreground command says recovery went (PrefetchQueue.continueFrom).
  * The first segment the repository lacks is the end of the archive for now: it is asked for
  * again every second, since archiving may still be under way, and each answer is recorded in the
- * spool (PrefetchQueue.recordMissing) with the history files recovery asks for at its end (this
- * timeline's and the next one's), so that the end of recovery costs no JVM.
+ * spool (PrefetchQueue.recordMissing). The history files recovery asks for when it starts and
+ * when it ends, at the end of the archive or at a target (this timeline's and the next one's),
+ * are looked for every second as well, so that neither costs a JVM.
  *
  * A segment recovery asks for and in/ lacks (not fetched yet, taken already and read again at the
  * end of recovery, on another timeline) is requested by bin/pgbk in want/: it waits for the answer
@@ -23,6 +24,7 @@ package io.pgbk.core.archive;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.error.PgbkException;
@@ -45,6 +47,8 @@ public final class WalPrefetcher {
     private static final Duration QUEUE_FULL_POLL = Duration.ofMillis(50);
     private static final Duration REQUEST_POLL = Duration.ofMillis(10);
     private static final Duration END_OF_ARCHIVE_POLL = Duration.ofSeconds(1);
+    /** Well within the few seconds bin/pgbk trusts a missing marker for (MISSING_TRUST_MS). */
+    private static final Duration HISTORY_POLL = Duration.ofSeconds(1);
     private static final Duration LOCK_WAIT = Duration.ofSeconds(15);
 
     private final Repository repository;
@@ -116,6 +120,7 @@ public final class WalPrefetcher {
         Set<String> lastQueued = Set.of();
         boolean atEnd = false;
         Instant lastMovement = clock.instant();
+        Instant historiesChecked = Instant.MIN;
         while (Duration.between(lastMovement, clock.instant()).compareTo(idleTimeout) < 0) {
             // bin/pgbk waits for these instead of starting a JVM: they come before reading ahead.
             for (String request : queue.requested()) {
@@ -150,6 +155,10 @@ public final class WalPrefetcher {
                 log.info("prefetching from {}", start);
                 lastMovement = clock.instant();
             }
+            if (!clock.instant().isBefore(historiesChecked.plus(HISTORY_POLL))) {
+                historiesChecked = clock.instant();
+                lookForTimelineHistories(queue, archive, next.timeline(), historiesChecked);
+            }
             Set<String> queued = queue.queued();
             if (!queued.equals(lastQueued)) {
                 lastQueued = queued;
@@ -178,7 +187,6 @@ public final class WalPrefetcher {
                 lastMovement = clock.instant();
             }
             if (atEnd) {
-                checkTimelineHistories(queue, archive, next, clock.instant());
                 awaitRequest(queue, END_OF_ARCHIVE_POLL);
             }
         }
@@ -221,12 +229,14 @@ public final class WalPrefetcher {
     }
 
     /*
-     * At the end of the archive recovery asks whether a later timeline exists (recovery_target_timeline
-     * 'latest': the next timeline's history file) and, choosing its new timeline, for the history
-     * file of the one it was on (none exists for timeline 1).
+     * When it starts and when it ends (at the end of the archive or at its target), recovery asks
+     * whether a later timeline exists (recovery_target_timeline 'latest': the next timeline's
+     * history file) and, choosing its new timeline, for the history file of the one it was on (none
+     * exists for timeline 1).
      */
-    private static void checkTimelineHistories(PrefetchQueue queue, WalArchive archive, WalSegmentName end, Instant checkedAt) {
-        for (String history : List.of(end.timeline().historyFileName(), end.timeline().next().historyFileName())) {
+    public static void lookForTimelineHistories(PrefetchQueue queue, WalArchive archive, TimelineId timeline,
+            Instant checkedAt) {
+        for (String history : List.of(timeline.historyFileName(), timeline.next().historyFileName())) {
             try {
                 if (archive.stat(history).isPresent()) {
                     queue.forgetMissing(history);

@@ -38,6 +38,7 @@ import io.pgbk.core.recovery.RecoveryTarget;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.local.AtomicFile;
 import java.io.IOException;
@@ -75,6 +76,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -107,6 +109,14 @@ public final class RestoreEngine {
      * manifest; only the chosen backup's chain is read whole.
      */
     public RestoreResult restore(RestoreRequest request) {
+        return restore(request, first -> { });
+    }
+
+    /**
+     * Like restore(request), telling beforeWriting the first WAL segment recovery of the result will
+     * read (the backup's start) once every check has passed, before anything is written.
+     */
+    public RestoreResult restore(RestoreRequest request, Consumer<WalSegmentName> beforeWriting) {
         Instant started = clock.instant();
         RecoveryTarget target = request.recovery().plan().target();
         Catalog catalog = new Catalog(repository);
@@ -132,6 +142,7 @@ public final class RestoreEngine {
             locations.values().forEach(location -> new TargetDirectory(location).requireEmptyUnless(false));
         }
         FileOwner owner = FileOwner.decide(request.owner(), directory.path(), FileOwner.runningAsRoot());
+        beforeWriting.accept(WalSegmentName.from(backup.startTimeline(), backup.startLsn(), cluster.walSegmentSize()));
 
         boolean existed = directory.exists();
         Set<Path> existingLocations = locations.values().stream().filter(Files::exists).collect(Collectors.toSet());

@@ -91,6 +91,28 @@ class WalPrefetcherTest {
     }
 
     @Test
+    void theHistoriesRecoveryAsksForAtATargetAreKeptFreshWhileTheQueueIsFullFarFromTheEndOfTheArchive()
+            throws IOException, InterruptedException {
+        for (int segment = 1; segment <= 6; segment++) {
+            push("00000001000000000000000" + segment);
+        }
+        spool.prefetchQueue().continueFrom(WalSegmentName.parse("000000010000000000000001"));
+        Path in = spool.prefetchQueue().directory();
+        Path historyMarker = in.resolve("00000002.history.missing");
+
+        prefetcher.start();
+        awaitUntil(() -> spool.prefetchQueue().queued().size() == 4 && Files.exists(historyMarker));
+        long first = markerTime(historyMarker);
+        awaitUntil(() -> markerTime(historyMarker) > first);
+
+        assertThat(spool.prefetchQueue().queued()).as("the queue holds its depth, recovery took nothing").containsExactly(
+                "000000010000000000000001", "000000010000000000000002", "000000010000000000000003",
+                "000000010000000000000004");
+        assertThat(in.resolve("000000010000000000000005.missing")).doesNotExist();
+        assertThat(in.resolve("00000001.history.missing")).exists();
+    }
+
+    @Test
     void aRequestIsAnsweredWithTheSegmentOrItsAbsenceAndOnlyARequestOffCourseReaimsTheQueue()
             throws IOException, InterruptedException {
         push("000000010000000000000001");

@@ -51,8 +51,13 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
         line.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // A small heap and the serial collector: the workers stream, and share two cores with PostgreSQL.
+        // Their work per byte is native or a CPU instruction (zstd, CRC32C, file IO), so C2 compiles only
+        // the few methods about 100x hotter than its defaults (bin/pgbk's late_c2): with the defaults, C2
+        // took 0.7 of the prefetcher's 3 CPU-seconds in a 1 GiB recovery (docs/benchmarks.md).
         String classPath = System.getProperty("java.class.path");
-        line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC"));
+        line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:Tier4InvocationThreshold=500000",
+                "-XX:Tier4MinInvocationThreshold=500000", "-XX:Tier4CompileThreshold=1500000",
+                "-XX:Tier4BackEdgeThreshold=4000000"));
         Path archive = Path.of(classPath.replaceFirst("\\.jar$", ".jsa"));
         if (classPath.endsWith(".jar") && Files.isReadable(archive)) {
             line.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off",

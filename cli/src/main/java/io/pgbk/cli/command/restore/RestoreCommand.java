@@ -2,7 +2,8 @@
  * `pgbk restore --pgdata DIR [target options] [--start]`: point-in-time recovery. The command
  * parses the target and the options, builds the restore_command PostgreSQL will run (this same
  * pgbk with the same repository settings, never a secret on its command line), hands the work to
- * backup-core's RestoreEngine, and with --start to RecoveryServer, then reports what happened.
+ * backup-core's RestoreEngine, and with --start to RecoveryServer (after starting the WAL
+ * prefetcher, RecoveryPrefetch), then reports what happened.
  *
  * restore_command carries --config FILE when a config file was read, and the repository settings
  * that came from flags or the environment as flags; secrets travel only through the config file
@@ -140,7 +141,11 @@ public final class RestoreCommand implements PgbkCommand {
                 configuration.require(Settings.JOBS), Optional.ofNullable(owner));
         RestoreResult result;
         try (ConfiguredRepository repository = ConfiguredRepository.open(configuration)) {
-            result = new RestoreEngine(repository.repository(), context.clock()).restore(request);
+            Optional<RecoveryPrefetch> prefetch = start
+                    ? RecoveryPrefetch.forRestore(context, repository.repository(), pgbk.get(0)) : Optional.empty();
+            result = new RestoreEngine(repository.repository(), context.clock())
+                    .restore(request, first -> prefetch.ifPresent(ahead -> ahead.startIdle(first)));
+            prefetch.ifPresent(RecoveryPrefetch::recoveryStarts);
         }
         context.out().println("restored " + result.choice().reason());
         context.out().printf("into %s: %d files written (%d bytes), %d kept, %d removed, in %s%n",

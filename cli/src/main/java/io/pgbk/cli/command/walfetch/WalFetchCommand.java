@@ -127,13 +127,8 @@ public final class WalFetchCommand implements PgbkCommand {
                     if (next.isEmpty()) {
                         return;
                     }
-                    spool.prefetchQueue().continueFrom(next.get());
                 }
-                spool.prefetchQueue().bindTo(cluster.get().systemIdentifier());
-                // The prefetcher waits for this lock: its JVM starts while this one fills the first batch.
-                Files.deleteIfExists(spool.prefetcherWaiting());
-                // Named in the lock file, the prefetcher gets bin/pgbk's requests for segments even before it is up.
-                lock.handOver(WalPrefetchCommand.startInBackground(configuration, spool).pid());
+                WalPrefetchCommand.handOver(configuration, spool, lock, next, cluster.get().systemIdentifier());
                 if (found || !segment) {
                     fetchFirstBatch(configuration, archive, spool, next.get(), cluster.get().walSegmentSize());
                 }

@@ -1,6 +1,6 @@
 /*
  * `pgbk wal-prefetch`: the prefetcher behind restore_command, started in the background by
- * wal-fetch (one per spool; it exits when recovery stops asking). It follows what wal-fetch
+ * wal-fetch or `restore --start` (one per spool; it exits when recovery stops asking). It follows what wal-fetch
  * records in the spool, so it takes no arguments; running it by hand is harmless.
  */
 package io.pgbk.cli.command.walprefetch;
@@ -14,12 +14,19 @@ import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.cli.repository.ConfiguredRepository;
 import io.pgbk.core.archive.ArchiveSpool;
+import io.pgbk.core.archive.PrefetchQueue;
+import io.pgbk.core.archive.SpoolLock;
 import io.pgbk.core.archive.WalPrefetcher;
+import io.pgbk.core.wal.SystemIdentifier;
+import io.pgbk.core.wal.WalSegmentName;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 @Command(name = "wal-prefetch", mixinStandardHelpOptions = true,
         description = {"Fetch the WAL segments recovery will ask for next into the spool (started by wal-fetch).",
@@ -35,9 +42,22 @@ public final class WalPrefetchCommand implements PgbkCommand {
         return settings;
     }
 
-    /** Starts a prefetcher for this configuration in the background. */
-    public static ProcessHandle startInBackground(Configuration configuration, ArchiveSpool spool) {
-        return new DetachedCommand("wal-prefetch", prefetchSettings(), List.of()).start(configuration, spool.log("prefetch"));
+    /**
+     * Hands the spool, which this process holds (lock), to a new prefetcher that starts at first
+     * (empty: when PrefetchQueue.continueFrom says where). The spool is bound to system and told
+     * where to start before the new process's pid goes into the lock file: from then on bin/pgbk's
+     * requests for segments reach it, even before it is up.
+     */
+    public static void handOver(Configuration configuration, ArchiveSpool spool, SpoolLock lock,
+            Optional<WalSegmentName> first, SystemIdentifier system) throws IOException {
+        PrefetchQueue queue = spool.prefetchQueue();
+        first.ifPresentOrElse(queue::continueFrom, queue::forgetStart);
+        queue.bindTo(system);
+        // The prefetcher waits for this lock: its JVM starts while this one goes on.
+        Files.deleteIfExists(spool.prefetcherWaiting());
+        ProcessHandle prefetcher = new DetachedCommand("wal-prefetch", prefetchSettings(), List.of())
+                .start(configuration, spool.log("prefetch"));
+        lock.handOver(prefetcher.pid());
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.cli.InProcessRun;
 import io.pgbk.cli.PgbkInstallation;
+import io.pgbk.cli.background.BackgroundWorkers;
 import io.pgbk.core.backup.BackupEngine;
 import io.pgbk.core.backup.BackupOptions;
 import io.pgbk.core.backup.BackupProgress;
@@ -107,6 +108,36 @@ class RestoreIT {
                     .isEqualTo(1);
         } finally {
             stopServer(pgdata);
+        }
+    }
+
+    @Test
+    void withStartTheRestoreStartsThePrefetcherSoThatRecoveryStartsNoJvmOfItsOwn() throws IOException {
+        Path spool = work.path().resolve("spool");
+        Path prefetching = Files.writeString(work.path().resolve("prefetching.yaml"),
+                Files.readString(config) + "spool-path: " + spool + "\nprefetch: 4\n");
+        Path jvms = Files.createDirectory(work.path().resolve("jvms"));
+        user.takeOwnership(work.path());
+        Path pgdata = work.path().resolve("prefetched");
+        int port = FreePorts.next();
+        // Every JVM started from here on (restore, prefetcher, any restore_command) logs to a file named after its pid.
+        Map<String, String> environment = Map.of("JAVA_TOOL_OPTIONS", "-Xlog:gc:file=" + jvms + "/%p.log");
+        PgbkInstallation.Result result = PgbkInstallation.run(user.command(List.of(pgbk.launcher().toString(),
+                "--config", prefetching.toString(), "restore", "--pgdata", pgdata.toString(), "--target-xid",
+                Long.toString(xidOfRow3), "--start", "--port", Integer.toString(port), "--pgbk-command",
+                pgbk.launcher().toString())), work.path(), environment);
+        try {
+            assertThat(result.status()).as(result.err()).isZero();
+            assertThat(query(port, "SELECT count(*) FROM ledger")).isEqualTo(3);
+            String prefetcher = Files.readAllLines(spool.resolve("archive/main/prefetch.lock")).get(0).strip();
+            try (Stream<Path> logs = Files.list(jvms)) {
+                assertThat(logs.map(log -> log.getFileName().toString()).toList())
+                        .as("the restore's JVM and the prefetcher's, started by the restore; none from restore_command")
+                        .hasSize(2).contains(prefetcher + ".log");
+            }
+        } finally {
+            stopServer(pgdata);
+            BackgroundWorkers.stopAll(prefetching);
         }
     }
 

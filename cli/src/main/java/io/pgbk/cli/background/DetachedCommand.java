@@ -12,6 +12,13 @@
  * The child boots while its parent's caller waits for what it will fetch or push, so it starts the
  * way bin/pgbk starts the quick commands where it can: with the launcher's class-data archive
  * (pgbk.jsa next to the jar; the JVM ignores a stale one) and zstd's library already extracted.
+ *
+ * It is started by a shell that puts it in the background, prints its pid and exits, so that the
+ * parent JVM has no child left when it exits. A JVM whose child still runs keeps a thread blocked
+ * in waitpid(), and at exit the JVM waits up to 300 ms for threads in native code to block
+ * (VM_Exit::wait_for_threads_in_native_to_block): every command that started a worker, from the
+ * first wal-fetch of a recovery to restore --start, took 0.3 s longer to exit (strace showed the
+ * 10 ms waits; docs/benchmarks.md).
  */
 package io.pgbk.cli.background;
 
@@ -25,10 +32,13 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * @param command   the subcommand's name
@@ -39,12 +49,19 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
 
     private static final Logger log = LoggerFactory.getLogger(DetachedCommand.class);
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final String SHELL = "/bin/sh";
+    /** $1 is the log file, the rest the command: started in the background, its pid printed. */
+    private static final String LAUNCH = "log=$1; shift; \"$@\" < /dev/null >> \"$log\" 2>&1 & echo $!";
+    private static final Duration SHELL_TIMEOUT = Duration.ofSeconds(30);
     /** The system property through which bin/pgbk hands zstd-jni its extracted library. */
     private static final String ZSTD_LIBRARY = "ZstdNativePath";
 
-    /** Starts the command and returns without waiting for it; its output is appended to logFile. */
-    public ProcessHandle start(Configuration configuration, Path logFile) {
-        List<String> line = new ArrayList<>();
+    /**
+     * Starts the command and returns its process id without waiting for it; its output is appended
+     * to logFile.
+     */
+    public long start(Configuration configuration, Path logFile) {
+        List<String> line = new ArrayList<>(List.of(SHELL, "-c", LAUNCH, "sh", logFile.toString()));
         if (Files.isExecutable(SETSID)) {
             line.add(SETSID.toString());
         }
@@ -78,15 +95,21 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
         line.addAll(arguments);
         try {
             Files.createDirectories(logFile.getParent());
-            Process child = new ProcessBuilder(line)
-                    .redirectInput(new File("/dev/null"))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .redirectErrorStream(true)
-                    .start();
-            log.debug("started pgbk {} in the background, logging to {}", command, logFile);
-            return child.toHandle();
+            Process shell = new ProcessBuilder(line).redirectInput(new File("/dev/null"))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            String pid = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+            if (!shell.waitFor(SHELL_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || shell.exitValue() != 0
+                    || !pid.matches("[0-9]{1,10}")) {
+                shell.destroyForcibly();
+                throw new PgbkException("cannot start pgbk " + command + " in the background (see " + logFile + ")");
+            }
+            log.debug("started pgbk {} in the background (pid {}), logging to {}", command, pid, logFile);
+            return Long.parseLong(pid);
         } catch (IOException e) {
             throw new PgbkException("cannot start pgbk " + command + " in the background: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while starting pgbk " + command + " in the background", e);
         }
     }
 

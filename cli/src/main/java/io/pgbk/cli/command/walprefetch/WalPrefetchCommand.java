@@ -55,9 +55,8 @@ public final class WalPrefetchCommand implements PgbkCommand {
         queue.bindTo(system);
         // The prefetcher waits for this lock: its JVM starts while this one goes on.
         Files.deleteIfExists(spool.prefetcherWaiting());
-        ProcessHandle prefetcher = new DetachedCommand("wal-prefetch", prefetchSettings(), List.of())
-                .start(configuration, spool.log("prefetch"));
-        lock.handOver(prefetcher.pid());
+        lock.handOver(new DetachedCommand("wal-prefetch", prefetchSettings(), List.of())
+                .start(configuration, spool.log("prefetch")));
     }
 
     @Override

@@ -124,8 +124,10 @@ public final class RecoveryServer {
             }
             if (running && action != TargetAction.SHUTDOWN
                     && (saysDone(action, output) || !clock.instant().isBefore(nextQuery))) {
+                log.debug("asking PostgreSQL on port {} whether recovery is done", serverPort);
                 Optional<RecoveryOutcome> outcome = query(action, serverPort, role, output);
                 if (outcome.isPresent()) {
+                    log.debug("PostgreSQL on port {}: recovery {}", serverPort, outcome.get().describe());
                     return outcome.get();
                 }
                 nextQuery = clock.instant().plus(QUERY_INTERVAL);

@@ -7,8 +7,6 @@
  */
 package io.pgbk.core.catalog;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.pgbk.core.manifest.BackupId;
 import io.pgbk.core.manifest.BackupManifest;
 import io.pgbk.core.manifest.ManifestJson;
@@ -30,8 +28,6 @@ import java.util.regex.Pattern;
 public final class Catalog {
 
     private static final Pattern ID = Pattern.compile("\\d{8}T\\d{6}Z");
-    /** BackupManifest.parent's name in backup.json. */
-    private static final String PARENT_FIELD = "parent";
 
     private final Repository repository;
     private final ManifestJson json = new ManifestJson();
@@ -157,24 +153,11 @@ public final class Catalog {
     /** The parent named in the head of a backup's manifest; descendant names the backup whose chain is read. */
     private Optional<BackupId> parentOf(BackupId id, BackupId descendant) {
         String key = BackupManifest.manifestKey(id);
-        String name = repository.objectName(key);
         UnsealingInputStream in = repository.get(key).orElseThrow(() -> missingAncestor(descendant, id));
-        try (in; JsonParser parser = json.mapper().createParser(in)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new PgbkException("object " + name + " is not a valid backup manifest: not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (field.equals(PARENT_FIELD)) {
-                    return value == JsonToken.VALUE_NULL ? Optional.empty()
-                            : Optional.of(BackupId.parse(parser.getText()));
-                }
-                parser.skipChildren();
-            }
-            return Optional.empty();
+        try (in) {
+            return json.readParent(in, repository.objectName(key));
         } catch (IOException e) {
-            throw new PgbkException("cannot read " + name + ": " + e.getMessage(), e);
+            throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
         }
     }
 

@@ -26,6 +26,7 @@ import io.pgbk.error.PgbkException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -33,6 +34,8 @@ public final class ManifestJson {
 
     /** The manifest's fields that readHead leaves out. */
     private static final Set<String> LISTS = Set.of("parts", "files");
+    /** BackupManifest.parent's name in backup.json. */
+    private static final String PARENT_FIELD = "parent";
 
     private final ObjectMapper mapper = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -87,6 +90,31 @@ public final class ManifestJson {
                 return mapper.treeToValue(head, BackupManifest.class);
             }
         });
+    }
+
+    /**
+     * The parent named by a manifest, read up to its "parent" field only (an early one): what the
+     * length of an incremental chain needs, without streaming through every file of the cluster.
+     */
+    public Optional<BackupId> readParent(InputStream in, String objectName) {
+        try (JsonParser parser = mapper.createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals(PARENT_FIELD)) {
+                    return value == JsonToken.VALUE_NULL ? Optional.empty() : Optional.of(BackupId.parse(parser.getText()));
+                }
+                parser.skipChildren();
+            }
+            return Optional.empty();
+        } catch (PgbkException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new PgbkException("object " + objectName + " is not a valid backup manifest: " + e.getMessage(), e);
+        }
     }
 
     /** A way of reading a manifest, which may fail like Jackson does. */

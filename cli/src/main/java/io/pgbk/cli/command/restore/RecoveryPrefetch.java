@@ -3,10 +3,10 @@
  * restore_command, the prefetcher would start with recovery's first question (a timeline history
  * probe), in a JVM that recovery waits for, and the first segments would follow a second later.
  * So the restore does that first wal-fetch's work itself: once its checks have passed, and
- * before it writes the data directory, it starts the prefetcher, whose JVM then starts while the
- * files are written; just before PostgreSQL starts, it points the prefetcher at the backup's
- * first segment and answers the history probes in the spool. bin/pgbk's fast path then serves
- * recovery from its first question to its last.
+ * before it writes the data directory, it starts the prefetcher idle, whose JVM then starts while
+ * the files are written; just before PostgreSQL starts, it answers the history probes in the
+ * spool. Recovery's first segment request (bin/pgbk's want/) then sets the waiting prefetcher
+ * going, and bin/pgbk's fast path serves recovery from its first question to its last.
  *
  * Only when restore_command will run this very pgbk (bin/pgbk names itself in the pgbk.launcher
  * property) as this OS user: a pgbk-command that fetches WAL its own way must not find a
@@ -23,13 +23,13 @@ import io.pgbk.cli.command.walprefetch.WalPrefetchCommand;
 import io.pgbk.cli.config.Configuration;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.core.archive.ArchiveSpool;
-import io.pgbk.core.archive.PrefetchQueue;
 import io.pgbk.core.archive.SpoolLock;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.archive.WalPrefetcher;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.ClusterInfo;
 import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
 import java.io.File;
@@ -52,7 +52,8 @@ final class RecoveryPrefetch {
     private final CommandContext context;
     private final Repository repository;
     private final ArchiveSpool spool;
-    private WalSegmentName first;
+    /** The timeline recovery starts on, once the prefetcher is started. */
+    private TimelineId timeline;
 
     private RecoveryPrefetch(CommandContext context, Repository repository, ArchiveSpool spool) {
         this.context = context;
@@ -76,9 +77,10 @@ final class RecoveryPrefetch {
 
     /**
      * Starts the prefetcher, once the restore's checks have passed, so that its JVM starts while
-     * the files are written; it waits until recoveryStarts says where to begin. Fetching during the
-     * restore would compete with it for the disk and the cores: a restore plus replay took 1.2 s
-     * longer that way (docs/benchmarks.md). Does nothing when a prefetcher runs already.
+     * the files are written; it waits for recovery's first request. Fetching during the restore
+     * competed with it for the disk and the cores (a restore plus replay took 1.2 s longer), and
+     * fetching from PostgreSQL's start delayed its SyncDataDirectory (docs/benchmarks.md). Does
+     * nothing when a prefetcher runs already.
      */
     void startIdle(WalSegmentName recoveryFirst) {
         try {
@@ -92,8 +94,8 @@ final class RecoveryPrefetch {
                 if (cluster.isPresent()) {
                     WalPrefetchCommand.handOver(context.configuration(), spool, lock, Optional.empty(),
                             cluster.get().systemIdentifier());
-                    first = recoveryFirst;
-                    log.debug("started the WAL prefetcher, which will start at {}", first);
+                    timeline = recoveryFirst.timeline();
+                    log.debug("started the WAL prefetcher; recovery will ask for {} first", recoveryFirst);
                 }
             }
         } catch (PgbkException | IOException e) {
@@ -102,18 +104,17 @@ final class RecoveryPrefetch {
     }
 
     /**
-     * Just before PostgreSQL starts: sets the prefetcher going at the backup's first segment, and
-     * records whether the repository has the history files recovery asks for first (the
-     * prefetcher renews these answers every second, but bin/pgbk trusts one only for a few seconds).
+     * Just before PostgreSQL starts: records whether the repository has the history files recovery
+     * asks for first. The prefetcher renews these answers every second once recovery is under way,
+     * and bin/pgbk trusts one only for a few seconds.
      */
     void recoveryStarts() {
-        if (first == null) {
+        if (timeline == null) {
             return;
         }
         try {
-            PrefetchQueue queue = spool.prefetchQueue();
-            WalPrefetcher.lookForTimelineHistories(queue, new WalArchive(repository, Compression.NONE), first.timeline(),
-                    context.clock().instant());
+            WalPrefetcher.lookForTimelineHistories(spool.prefetchQueue(), new WalArchive(repository, Compression.NONE),
+                    timeline, context.clock().instant());
         } catch (PgbkException e) {
             log.warn("cannot prefetch WAL into {} ahead of recovery: {}", spool.root(), e.getMessage());
         }

@@ -53,6 +53,8 @@ import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.core.walsummary.ChangedBlocks;
+import io.pgbk.core.walsummary.WalSummaryScan;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
 import java.io.ByteArrayInputStream;
@@ -128,7 +130,7 @@ public final class BackupEngine {
 
     /** Takes one backup; returns its manifest once it is in the repository. */
     public BackupManifest run(BackupProgress progress) {
-        ExecutorService meanwhile = Executors.newFixedThreadPool(2, named("pgbk-backup-meanwhile-"));
+        ExecutorService meanwhile = Executors.newFixedThreadPool(3, named("pgbk-backup-meanwhile-"));
         try {
             // first of all: archiving the segment it ends then overlaps with everything else the backup does
             Optional<Future<Lsn>> earlySwitch = primary.map(server -> meanwhile.submit(() -> switchWal(server)));
@@ -172,14 +174,26 @@ public final class BackupEngine {
      */
     private BackupManifest take(BackupId id, ClusterInfo cluster, Optional<BackupId> newest,
             ExecutorService meanwhile, Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
-        Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest);
+        CompletableFuture<Optional<BackupManifest>> newestManifest = new CompletableFuture<>();
+        Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest, newestManifest);
+        CompletableFuture<Lsn> started = new CompletableFuture<>();
+        Future<Optional<ChangedBlocks>> summary = summarise(meanwhile, newestManifest, started,
+                cluster.walSegmentSize());
         try (BackupSession session = BackupSession.open(node)) {
             ServerState state = inspect(session, cluster);
             String label = "pgbk backup " + id;
             progress.phase("waiting for " + (state.standby() ? "a restartpoint" : "a checkpoint"));
             log.info("starting backup {} from {} {}", id, state.standby() ? "standby" : "primary",
                     node.describe());
-            Lsn startLsn = session.start(label);
+            Lsn startLsn;
+            try {
+                startLsn = session.start(label);
+            } catch (RuntimeException | Error e) {
+                // the summary waits for the start
+                started.completeExceptionally(e);
+                throw e;
+            }
+            started.complete(startLsn);
             Instant startTime = clock.instant();
             log.debug("pg_backup_start returned {}", startLsn);
             PgdataScan scan = new PgdataScanner(options.pgdata()).scan();
@@ -190,9 +204,11 @@ public final class BackupEngine {
             }
             BackupManifest parent = chooseParent(state, candidate);
             log.info("backup {} is {}", id, parent == null ? "full" : "incremental on " + parent.id());
+            Optional<ChangedBlocks> changed = parent == null ? Optional.empty()
+                    : summaryFor(session, parent, startLsn, summary);
             progress.start(scan.entries().stream().mapToLong(PgdataEntry::size).sum());
             progress.phase("copying");
-            Copied copied = copy(scan, id, startLsn, state.dataChecksums(), parent, progress);
+            Copied copied = copy(scan, id, startLsn, state.dataChecksums(), parent, changed, progress);
             progress.phase("stopping the backup");
             BackupStop stop = session.stop();
             log.debug("pg_backup_stop returned {} on timeline {}", stop.lsn(), stop.timeline());
@@ -212,19 +228,64 @@ public final class BackupEngine {
         }
     }
 
+    /**
+     * Starts, on meanwhile, the WAL summary of an incremental backup: the blocks changed since the
+     * parent candidate's start, from the WAL between it and this backup's start (started, known
+     * once pg_backup_start returns), so that the copy reads only those pages of changed files. It
+     * reads the archived WAL while pg_backup_start waits for the checkpoint.
+     */
+    private Future<Optional<ChangedBlocks>> summarise(ExecutorService meanwhile,
+            Future<Optional<BackupManifest>> candidate, Future<Lsn> started, WalSegmentSize segmentSize) {
+        if (options.type() == BackupType.FULL || options.pgdata() == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        WalSummaryScan scan = new WalSummaryScan(repository, Optional.of(options.pgdata().resolve("pg_wal")),
+                segmentSize, options.jobs());
+        return meanwhile.submit(() -> {
+            Optional<BackupManifest> parent = candidate.get();
+            return parent.isEmpty() ? Optional.<ChangedBlocks>empty()
+                    : scan.summarise(parent.get().startTimeline(), parent.get().startLsn(), started);
+        });
+    }
+
+    /**
+     * The summary for parent, if it was built for that parent's timeline: a timeline change since
+     * the parent means the WAL read was another history's.
+     */
+    private static Optional<ChangedBlocks> summaryFor(BackupSession session, BackupManifest parent, Lsn startLsn,
+            Future<Optional<ChangedBlocks>> summary) {
+        Optional<TimelineId> timeline = session.checkpointTimeline(startLsn);
+        if (timeline.isEmpty() || !timeline.get().equals(parent.startTimeline())) {
+            summary.cancel(true);
+            log.info("the timeline changed since backup {} began: no WAL summary, reading every page of changed "
+                    + "files", parent.id());
+            return Optional.empty();
+        }
+        return result(summary, "summarising the WAL since backup " + parent.id());
+    }
+
     /** The newest backup and how many incremental backups its chain holds already. */
     private record ParentCandidate(BackupManifest manifest, int incrementals) {
     }
 
     /** Reads the parent candidate of an incremental backup on meanwhile; none for a full one. */
-    private Future<Optional<ParentCandidate>> readParent(ExecutorService meanwhile, Optional<BackupId> newest) {
+    private Future<Optional<ParentCandidate>> readParent(ExecutorService meanwhile, Optional<BackupId> newest,
+            CompletableFuture<Optional<BackupManifest>> manifestRead) {
         if (options.type() == BackupType.FULL) {
+            manifestRead.complete(Optional.empty());
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return meanwhile.submit(() -> newest.map(id -> {
-            BackupManifest manifest = catalog.read(id);
-            return new ParentCandidate(manifest, catalog.incrementalDepth(manifest));
-        }));
+        return meanwhile.submit(() -> {
+            try {
+                Optional<BackupManifest> manifest = newest.map(catalog::read);
+                // the WAL summary needs the manifest only; the chain's length takes a read per ancestor
+                manifestRead.complete(manifest);
+                return manifest.map(parent -> new ParentCandidate(parent, catalog.incrementalDepth(parent)));
+            } catch (RuntimeException | Error e) {
+                manifestRead.completeExceptionally(e);
+                throw e;
+            }
+        });
     }
 
     /**
@@ -416,8 +477,8 @@ public final class BackupEngine {
     }
 
     private Copied copy(PgdataScan scan, BackupId id, Lsn startLsn, boolean checksums, BackupManifest parent,
-            BackupProgress progress) {
-        FileCopier copier = new FileCopier(startLsn, checksums, parent, progress);
+            Optional<ChangedBlocks> summary, BackupProgress progress) {
+        FileCopier copier = new FileCopier(startLsn, checksums, parent, summary, progress);
         List<PgdataEntry> entries = scan.entries();
         PgdataEntry control = entries.get(entries.size() - 1);
         if (!control.path().equals(PgdataScanner.CONTROL_FILE)) {

@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.sql.Statement;
 
 final class BackupSession implements AutoCloseable {
@@ -64,6 +65,21 @@ final class BackupSession implements AutoCloseable {
         } catch (SQLException e) {
             throw failure("start the backup", e);
         }
+    }
+
+    /**
+     * The timeline of the checkpoint (on a standby, the restartpoint) whose redo point is
+     * startLsn: the backup's start timeline. Empty when pg_control holds another checkpoint by now.
+     */
+    Optional<TimelineId> checkpointTimeline(Lsn startLsn) {
+        return run("read the checkpoint's timeline", statement -> {
+            try (ResultSet row = statement.executeQuery(
+                    "SELECT timeline_id, redo_lsn::text FROM pg_control_checkpoint()")) {
+                row.next();
+                return Lsn.parse(row.getString(2)).equals(startLsn)
+                        ? Optional.of(new TimelineId(row.getLong(1))) : Optional.empty();
+            }
+        });
     }
 
     BackupStop stop() {

@@ -12,12 +12,15 @@
  *    recorded, would leave the time unchanged, and this backup would miss it (restoring it
  *    replays WAL from its own start only). Any write after the parent began stamps a later time;
  *  - a main fork relation file goes through ChangedPageFilter, which keeps the changed pages and
- *    yields the page map. A tar header states the entry's size first, which is known only at the
- *    file's end, so the pages wait in a temporary file (only changed pages: an incremental is
- *    small). Such an entry has no SHA-256: its content is the parent's pages under the ones
- *    stored here, which this backup does not read, and which may differ from the file's current
- *    pages where PostgreSQL set hint bits without WAL (no data checksums, no wal_log_hints).
- *    What was stored is covered by its CRC32C;
+ *    yields the page map. With a WAL summary (ChangedBlocks) only the pages the WAL touched since
+ *    the parent's start are read (SelectedPages, by position) and all of them are stored: their
+ *    size is known before they are read, so they stream straight into the part. Without one,
+ *    every page is read and the size of what is kept is known only at the file's end, while a
+ *    tar header states it first: the pages wait in a temporary file. Such an entry has no
+ *    SHA-256: its content is the parent's pages under the ones stored here, which this backup
+ *    does not read, and which may differ from the file's current pages where PostgreSQL set hint
+ *    bits without WAL (no data checksums, no wal_log_hints). What was stored is covered by its
+ *    CRC32C;
  *  - only the main fork is selected by page LSN: PostgreSQL changes free space map pages without
  *    WAL and clears visibility map bits without moving the map page's LSN, so an old LSN on
  *    those pages proves nothing. Changed forks are stored whole;
@@ -39,12 +42,14 @@ import io.pgbk.core.page.PageChecksumVerifier;
 import io.pgbk.core.page.PageHeader;
 import io.pgbk.core.page.PageMap;
 import io.pgbk.core.page.PageState;
+import io.pgbk.core.page.SelectedPages;
 import io.pgbk.core.pgdata.EntryKind;
 import io.pgbk.core.pgdata.Fork;
 import io.pgbk.core.pgdata.PgdataEntry;
 import io.pgbk.core.pgdata.RelationFile;
 import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.walsummary.ChangedBlocks;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,15 +86,21 @@ final class FileCopier {
     private final Lsn startLsn;
     private final boolean verifyChecksums;
     private final BackupManifest parent;
+    private final Optional<ChangedBlocks> summary;
     /** The parent's files by path: looked up once per file copied, so not a scan of its list each time. */
     private final Map<String, ManifestFile> parentFiles;
     private final BackupProgress progress;
 
-    /** parent is null for a full backup. */
-    FileCopier(Lsn startLsn, boolean verifyChecksums, BackupManifest parent, BackupProgress progress) {
+    /**
+     * parent is null for a full backup; summary, the blocks the WAL since the parent's start changed,
+     * when it could be built.
+     */
+    FileCopier(Lsn startLsn, boolean verifyChecksums, BackupManifest parent, Optional<ChangedBlocks> summary,
+            BackupProgress progress) {
         this.startLsn = startLsn;
         this.verifyChecksums = verifyChecksums;
         this.parent = parent;
+        this.summary = summary;
         this.parentFiles = parent == null ? Map.of()
                 : parent.files().stream().collect(
                         Collectors.toMap(ManifestFile::path, Function.identity(), (first, later) -> first));
@@ -126,19 +137,39 @@ final class FileCopier {
         }
         try (channel) {
             long size = channel.size();
-            InputStream in = new FixedLengthInputStream(new BufferedInputStream(Channels.newInputStream(channel),
-                    (int) Math.max(1, Math.min(READ_SIZE, size))), size);
+            long parentSize = parentFile == null ? 0 : parentFile.size();
+            Optional<int[]> selected = byPage
+                    ? summary.flatMap(changed -> changed.candidates(relation.get(), parentSize, size))
+                    : Optional.empty();
+            InputStream in = null;
             PageChecksumVerifier verifier = null;
-            if (verifyChecksums && relation.isPresent()) {
-                verifier = new PageChecksumVerifier(in, entry.path(), relation.get().firstBlockNumber(), startLsn);
-                in = verifier;
+            if (selected.isPresent()) {
+                if (verifyChecksums) {
+                    verifier = PageChecksumVerifier.forSelectedPages(entry.path(), relation.get().firstBlockNumber(),
+                            startLsn);
+                }
+            } else {
+                in = new FixedLengthInputStream(new BufferedInputStream(Channels.newInputStream(channel),
+                        (int) Math.max(1, Math.min(READ_SIZE, size))), size);
+                if (verifyChecksums && relation.isPresent()) {
+                    verifier = new PageChecksumVerifier(in, entry.path(), relation.get().firstBlockNumber(), startLsn);
+                    in = verifier;
+                }
             }
             FileData data;
             PageMap pageMap = null;
             String sha256 = null;
-            if (byPage) {
-                ChangedPageFilter filter = new ChangedPageFilter(in, parent.startLsn(),
-                        parentFile == null ? 0 : parentFile.size());
+            if (selected.isPresent()) {
+                pageMap = new PageMap(size, selected.get());
+                ChangedPageFilter pages = ChangedPageFilter.passingEvery(
+                        new SelectedPages(channel, selected.get(), size, verifier));
+                data = part.add(entry.path(), entry.mode().bits(), entry.modified(), pageMap.storedSize(), pages);
+                if (!pages.pageMap().equals(pageMap)) {
+                    throw new IllegalStateException("stored " + pages.pageMap() + " of " + entry.path()
+                            + " instead of " + pageMap);
+                }
+            } else if (byPage) {
+                ChangedPageFilter filter = new ChangedPageFilter(in, parent.startLsn(), parentSize);
                 Path pages = Files.createTempFile("pgbk-pages-", ".tmp");
                 try {
                     try (OutputStream out = Files.newOutputStream(pages)) {

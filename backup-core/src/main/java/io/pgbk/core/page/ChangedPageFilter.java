@@ -29,11 +29,9 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 public final class ChangedPageFilter extends PageStream {
-    private final InputStream in;
+    private final PageSource source;
     private final long parentStartLsn;
     private final long parentFileSize;
-    private int block;
-    private long fileSize;
     private boolean ended;
     private int[] changed = new int[64];
     private int changedCount;
@@ -44,7 +42,21 @@ public final class ChangedPageFilter extends PageStream {
      * @param parentFileSize the size of the file in the parent backup (0 when it had none)
      */
     public ChangedPageFilter(InputStream in, Lsn parentStartLsn, long parentFileSize) {
-        this.in = in;
+        this(new SequentialPages(in), parentStartLsn, parentFileSize);
+    }
+
+    /**
+     * Passes on every page of source and maps them: the pages a WAL summary selected are stored
+     * all, so that their total size is known before they are read (a page the WAL touched has an
+     * LSN past the parent's start anyway).
+     */
+    public static ChangedPageFilter passingEvery(PageSource source) {
+        return new ChangedPageFilter(source, Lsn.INVALID, 0);
+    }
+
+    /** The same over the pages of source only: those a WAL summary says may have changed. */
+    public ChangedPageFilter(PageSource source, Lsn parentStartLsn, long parentFileSize) {
+        this.source = source;
         this.parentStartLsn = parentStartLsn.value();
         this.parentFileSize = parentFileSize;
     }
@@ -54,23 +66,26 @@ public final class ChangedPageFilter extends PageStream {
         if (!ended) {
             throw new IllegalStateException("the page map is known only at the end of the file");
         }
-        return new PageMap(fileSize, Arrays.copyOf(changed, changedCount));
+        return new PageMap(source.fileSize(), Arrays.copyOf(changed, changedCount));
     }
 
     @Override
     public void close() throws IOException {
-        in.close();
+        source.close();
     }
 
     /** Reads pages until one is passed on (true) or the file ends (false). */
     @Override
     protected boolean nextPage() throws IOException {
         while (!ended) {
-            int n = in.readNBytes(page, 0, PageHeader.PAGE_SIZE);
-            fileSize += n;
-            ended = n < PageHeader.PAGE_SIZE;
-            int current = block++;
-            if (n > 0 && (ended || isChanged(current))) {
+            int n = source.next(page);
+            if (n < 0) {
+                ended = true;
+                return false;
+            }
+            int current = source.block();
+            // an incomplete last page is always passed on: its header cannot be trusted
+            if (n < PageHeader.PAGE_SIZE || isChanged(current)) {
                 record(current);
                 position = 0;
                 limit = n;

@@ -85,7 +85,7 @@ public final class PageChecksumVerifier extends PageStream {
             ended = true;
             partialTailBytes = n;
         } else {
-            judge();
+            verify(page, blockInFile);
             blockInFile++;
         }
         position = 0;
@@ -93,15 +93,24 @@ public final class PageChecksumVerifier extends PageStream {
         return n > 0;
     }
 
-    private void judge() {
-        switch (check(page, 0, blockInFile)) {
+    /**
+     * The verifier of a file whose pages are read out of order or only in part (SelectedPages):
+     * each page read is handed to verify() instead of streaming through.
+     */
+    public static PageChecksumVerifier forSelectedPages(String file, long firstBlockNumber, Lsn backupStartLsn) {
+        return new PageChecksumVerifier(InputStream.nullInputStream(), file, firstBlockNumber, backupStartLsn);
+    }
+
+    /** Judges one full page read by the caller and counts it in result(). */
+    public void verify(byte[] buffer, int blockInFile) {
+        switch (check(buffer, 0, blockInFile)) {
             case VALID -> pagesVerified++;
             case NEW -> {
                 // nothing to verify in a page PostgreSQL has not written yet
             }
             case CHANGED_DURING_BACKUP -> {
                 pagesChangedDuringBackup++;
-                long lsn = PageHeader.lsnOf(page, 0);
+                long lsn = PageHeader.lsnOf(buffer, 0);
                 if (Long.compareUnsigned(lsn, highestSkippedLsn) > 0) {
                     highestSkippedLsn = lsn;
                 }

@@ -1,0 +1,358 @@
+/*
+ * Walks the WAL records of consecutive segments and tells a visitor which relation blocks each
+ * one references: the raw material of a WAL summary (PostgreSQL 17 builds the same thing in its
+ * walsummarizer process; pgbk builds it from the WAL it archives, for every version it reads).
+ *
+ * The format (src/include/access/xlogrecord.h and xlog_internal.h, the same from 15 to 17):
+ *  - a segment is a series of 8 KiB pages. Each page opens with a header (24 bytes, 40 on a
+ *    segment's first page): magic, flags, timeline, the page's own address, and xlp_rem_len, the
+ *    bytes of a record continued from the previous page;
+ *  - records start 8-byte aligned and flow over page boundaries. A record is a 24-byte header
+ *    (total length, xid, previous record, info, resource manager, CRC), then one header per block
+ *    reference (id, fork and flags, data length, an optional page image header, the relation
+ *    unless it is the previous block's, the block number), then the main data header; then the
+ *    blocks' images and data, and the main data last;
+ *  - an XLOG_SWITCH record ends its segment: the rest is padding.
+ * Only the headers are decoded; images and data are skipped by their lengths, so the cost is
+ * the pages' arrival, not the records.
+ *
+ * Reading starts at the first record that begins in the first segment (the continuation of a
+ * record from an earlier segment is skipped), reports the records from the start LSN on and
+ * stops at the first record that begins at or after the end LSN. Anything that is not what PostgreSQL writes (a wrong page address, a
+ * continuation that does not continue, a length that does not add up) is an error, never a
+ * guess: the caller then falls back to reading every page.
+ */
+package io.pgbk.core.walsummary;
+
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.WalSegmentSize;
+import java.io.IOException;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+final class WalRecordReader {
+    static final int PAGE_SIZE = 8192;
+    /** XLOG_PAGE_MAGIC of 15, 16 and 17, whose record and block header layouts are identical. */
+    private static final Set<Integer> MAGICS = Set.of(0xD110, 0xD113, 0xD116);
+    private static final int SHORT_PAGE_HEADER = 24;
+    private static final int LONG_PAGE_HEADER = 40;
+    private static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
+    private static final int XLP_LONG_HEADER = 0x0002;
+    private static final int RECORD_HEADER = 24;
+    /**
+     * More than the longest header section: the record header, 33 block headers of at most 27
+     * bytes, the origin, the top-level xid and the main data header (about 930 bytes).
+     */
+    private static final int HEADER_BYTES = 1024;
+    private static final int XLR_MAX_BLOCK_ID = 32;
+    private static final int XLR_BLOCK_ID_DATA_SHORT = 255;
+    private static final int XLR_BLOCK_ID_DATA_LONG = 254;
+    private static final int XLR_BLOCK_ID_ORIGIN = 253;
+    private static final int XLR_BLOCK_ID_TOPLEVEL_XID = 252;
+    private static final int BKPBLOCK_FORK_MASK = 0x0F;
+    private static final int BKPBLOCK_HAS_IMAGE = 0x10;
+    private static final int BKPBLOCK_SAME_REL = 0x80;
+    private static final int BKPIMAGE_HAS_HOLE = 0x01;
+    private static final int BKPIMAGE_COMPRESSED = 0x04 | 0x08 | 0x10;
+    private static final int RM_XLOG_ID = 0;
+    private static final int XLOG_SWITCH = 0x40;
+    private static final int XLR_RMGR_INFO_MASK = 0xF0;
+
+    /** The segments to read, in order, each whole. */
+    interface SegmentFeed {
+        /** The next segment's bytes, null past the end's segment; an IOException when it cannot be had. */
+        byte[] next() throws IOException;
+    }
+
+    /** What the reader reports. */
+    interface RecordVisitor {
+        void block(long tablespace, long database, long relfilenode, int fork, long block);
+
+        /** Whether this record's main data is wanted (info has the resource manager's bits and the flags). */
+        boolean wantsMainData(int resourceManager, int info);
+
+        void mainData(int resourceManager, int info, byte[] data) throws IOException;
+    }
+
+    private final SegmentFeed feed;
+    private final RecordVisitor visitor;
+    /** The end LSN; unsigned maximum while it is not known yet. */
+    private LongSupplier end;
+    private byte[] segment;
+    private long segmentStart;
+    private int offset;
+    private int magic;
+    /** Bytes of the current record not consumed yet: what the next page's xlp_rem_len must say. */
+    private long recordRemaining;
+    private long records;
+    private final byte[] header = new byte[HEADER_BYTES];
+    private int headerAt;
+    private int headerLength;
+
+    WalRecordReader(SegmentFeed feed, RecordVisitor visitor) {
+        this.feed = feed;
+        this.visitor = visitor;
+    }
+
+    /**
+     * Reads the records from the start of from's segment up to the first that begins at or after
+     * end, and reports those that begin at or after from: a record that began before it is in the
+     * pages of the checkpoint whose redo point from is. end may become known while reading (it
+     * says the unsigned maximum until then); the feed then ends past its segment. Returns the
+     * records read.
+     */
+    long read(Lsn from, LongSupplier end, WalSegmentSize segmentSize) throws IOException {
+        this.end = end;
+        segment = feed.next();
+        if (segment == null) {
+            throw new IOException("no WAL from " + from);
+        }
+        segmentStart = from.segmentStart(segmentSize).value();
+        offset = 0;
+        int info = pageHeader();
+        if ((info & XLP_FIRST_IS_CONTRECORD) != 0) {
+            recordRemaining = remLen();
+            offset += LONG_PAGE_HEADER;
+            skip(recordRemaining);
+        } else {
+            offset += LONG_PAGE_HEADER;
+        }
+        while (true) {
+            offset = (offset + 7) & ~7;
+            if (reached()) {
+                return records;
+            }
+            if (offset == segment.length && !nextSegment()) {
+                if (reached()) {
+                    return records;
+                }
+                throw new IOException("the WAL ends at " + new Lsn(segmentStart + offset) + ", before "
+                        + new Lsn(end.getAsLong()));
+            }
+            if (offset % PAGE_SIZE == 0) {
+                enterPage();
+                if (reached()) {
+                    return records;
+                }
+            }
+            if (record(from)) {
+                // XLOG_SWITCH: the rest of the segment is padding
+                offset = segment.length;
+            }
+            records++;
+        }
+    }
+
+    /** Whether the position is at or past the end, as far as the end is known yet. */
+    private boolean reached() {
+        return Long.compareUnsigned(segmentStart + offset, end.getAsLong()) >= 0;
+    }
+
+    /** Moves to the start of the next segment; false when the feed has none. */
+    private boolean nextSegment() throws IOException {
+        byte[] next = feed.next();
+        if (next == null) {
+            return false;
+        }
+        segmentStart += segment.length;
+        segment = next;
+        offset = 0;
+        return true;
+    }
+
+    /**
+     * Decodes the record at the current position, and reports it if it begins at or after from;
+     * true when it was an XLOG_SWITCH. Its first bytes (all its headers fit in HEADER_BYTES) are
+     * copied out of the pages once and decoded from there; the rest is skipped by length.
+     */
+    private boolean record(Lsn from) throws IOException {
+        long start = segmentStart + offset;
+        boolean reported = Long.compareUnsigned(start, from.value()) >= 0;
+        long totalLength = Integer.toUnsignedLong(littleEndianInt(segment, offset));
+        if (totalLength < RECORD_HEADER) {
+            throw new IOException("no WAL record at " + new Lsn(start) + " (length " + totalLength
+                    + "): the WAL ends before the backup's start");
+        }
+        recordRemaining = totalLength;
+        headerLength = (int) Math.min(totalLength, HEADER_BYTES);
+        copyOut(header, 0, headerLength);
+        headerAt = RECORD_HEADER;
+        int info = header[16] & 0xFF;
+        int resourceManager = header[17] & 0xFF;
+        long dataTotal = 0;
+        long mainLength = 0;
+        long tablespace = -1;
+        long database = -1;
+        long relfilenode = -1;
+        while (totalLength - headerAt > dataTotal) {
+            int id = h8(start);
+            if (id == XLR_BLOCK_ID_DATA_SHORT) {
+                mainLength = h8(start);
+                dataTotal += mainLength;
+                break;
+            } else if (id == XLR_BLOCK_ID_DATA_LONG) {
+                mainLength = h32(start);
+                dataTotal += mainLength;
+                break;
+            } else if (id == XLR_BLOCK_ID_ORIGIN) {
+                headerAt += 2;
+            } else if (id == XLR_BLOCK_ID_TOPLEVEL_XID) {
+                headerAt += 4;
+            } else if (id <= XLR_MAX_BLOCK_ID) {
+                int forkFlags = h8(start);
+                dataTotal += h16(start);
+                if ((forkFlags & BKPBLOCK_HAS_IMAGE) != 0) {
+                    dataTotal += h16(start);
+                    headerAt += 2;
+                    int imageInfo = h8(start);
+                    if ((imageInfo & BKPIMAGE_COMPRESSED) != 0 && (imageInfo & BKPIMAGE_HAS_HOLE) != 0) {
+                        headerAt += 2;
+                    }
+                }
+                if ((forkFlags & BKPBLOCK_SAME_REL) == 0) {
+                    tablespace = h32(start);
+                    database = h32(start);
+                    relfilenode = h32(start);
+                } else if (relfilenode < 0) {
+                    throw new IOException("WAL record at " + new Lsn(start) + " refers to the previous block's "
+                            + "relation, but has none");
+                }
+                long block = h32(start);
+                if (reported) {
+                    visitor.block(tablespace, database, relfilenode, forkFlags & BKPBLOCK_FORK_MASK, block);
+                }
+            } else {
+                throw new IOException("WAL record at " + new Lsn(start) + " has an invalid block id " + id);
+            }
+        }
+        if (headerAt > headerLength || totalLength - headerAt != dataTotal) {
+            throw new IOException("WAL record at " + new Lsn(start) + " has headers for " + dataTotal
+                    + " bytes of data, but " + (totalLength - headerAt) + " bytes follow them");
+        }
+        if (reported && visitor.wantsMainData(resourceManager, info)) {
+            visitor.mainData(resourceManager, info, mainData(totalLength, (int) mainLength));
+        }
+        skip(recordRemaining);
+        return resourceManager == RM_XLOG_ID && (info & XLR_RMGR_INFO_MASK) == XLOG_SWITCH;
+    }
+
+    /** The record's last length bytes: from the copied header where they are in it, else from the pages. */
+    private byte[] mainData(long totalLength, int length) throws IOException {
+        byte[] data = new byte[length];
+        long at = totalLength - length;
+        int copied = (int) Math.max(0, Math.min(length, headerLength - at));
+        if (copied > 0) {
+            System.arraycopy(header, (int) at, data, 0, copied);
+        }
+        if (copied < length) {
+            skip(Math.max(0, at - headerLength));
+            copyOut(data, copied, length - copied);
+        }
+        return data;
+    }
+
+    private int h8(long start) throws IOException {
+        if (headerAt >= headerLength) {
+            throw new IOException("WAL record at " + new Lsn(start) + " is shorter than its headers say");
+        }
+        return header[headerAt++] & 0xFF;
+    }
+
+    private int h16(long start) throws IOException {
+        return h8(start) | h8(start) << 8;
+    }
+
+    private long h32(long start) throws IOException {
+        return Integer.toUnsignedLong(h16(start) | h16(start) << 16);
+    }
+
+    /** Copies the record's next n bytes into target, over page and segment boundaries. */
+    private void copyOut(byte[] target, int at, int n) throws IOException {
+        if (n > recordRemaining) {
+            throw new IOException("WAL record at " + new Lsn(segmentStart + offset) + " is shorter than its headers say");
+        }
+        while (n > 0) {
+            atData();
+            int step = Math.min(n, PAGE_SIZE - offset % PAGE_SIZE);
+            System.arraycopy(segment, offset, target, at, step);
+            offset += step;
+            at += step;
+            recordRemaining -= step;
+            n -= step;
+        }
+    }
+
+    /** Moves past a page boundary (into the next segment at its end), checking the page header. */
+    private void enterPage() throws IOException {
+        if (offset == segment.length && !nextSegment()) {
+            throw new IOException("the WAL ends at " + new Lsn(segmentStart + offset) + ", inside a record");
+        }
+        int info = pageHeader();
+        boolean continued = (info & XLP_FIRST_IS_CONTRECORD) != 0;
+        if (continued != recordRemaining > 0 || continued && remLen() != recordRemaining) {
+            throw new IOException("WAL page " + new Lsn(segmentStart + offset) + (continued
+                    ? " continues a record by " + remLen() + " bytes, but " + recordRemaining + " were due"
+                    : " does not continue the record before it"));
+        }
+        offset += (info & XLP_LONG_HEADER) != 0 ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+    }
+
+    /** Checks the header of the page at offset and returns its xlp_info. */
+    private int pageHeader() throws IOException {
+        long address = segmentStart + offset;
+        int pageMagic = (segment[offset] & 0xFF) | (segment[offset + 1] & 0xFF) << 8;
+        if (magic == 0 && MAGICS.contains(pageMagic)) {
+            magic = pageMagic;
+        }
+        if (pageMagic != magic) {
+            throw new IOException(String.format("WAL page %s has magic 0x%04X: not a page of PostgreSQL 15 to 17, "
+                    + "or not the version of the pages before it", new Lsn(address), pageMagic));
+        }
+        long pageAddress = littleEndianLong(segment, offset + 8);
+        if (pageAddress != address) {
+            throw new IOException("WAL page " + new Lsn(address) + " says it is " + new Lsn(pageAddress)
+                    + ": a recycled or misplaced segment");
+        }
+        int info = (segment[offset + 2] & 0xFF) | (segment[offset + 3] & 0xFF) << 8;
+        if (((info & XLP_LONG_HEADER) != 0) != (offset == 0)) {
+            throw new IOException("WAL page " + new Lsn(address) + " has the wrong kind of page header");
+        }
+        return info;
+    }
+
+    private long remLen() {
+        return Integer.toUnsignedLong(littleEndianInt(segment, offset + 16));
+    }
+
+    /** Moves n bytes on within the current record, over page and segment boundaries. */
+    private void skip(long n) throws IOException {
+        if (n > recordRemaining) {
+            throw new IOException("WAL record at " + new Lsn(segmentStart + offset) + " is shorter than its headers say");
+        }
+        while (n > 0) {
+            atData();
+            int step = (int) Math.min(n, PAGE_SIZE - offset % PAGE_SIZE);
+            offset += step;
+            recordRemaining -= step;
+            n -= step;
+        }
+    }
+
+    private void atData() throws IOException {
+        if (recordRemaining <= 0) {
+            throw new IOException("WAL record at " + new Lsn(segmentStart + offset) + " is shorter than its headers say");
+        }
+        if (offset == segment.length || offset % PAGE_SIZE == 0) {
+            enterPage();
+        }
+    }
+
+    private static int littleEndianInt(byte[] bytes, int at) {
+        return (bytes[at] & 0xFF) | (bytes[at + 1] & 0xFF) << 8 | (bytes[at + 2] & 0xFF) << 16
+                | (bytes[at + 3] & 0xFF) << 24;
+    }
+
+    private static long littleEndianLong(byte[] bytes, int at) {
+        return Integer.toUnsignedLong(littleEndianInt(bytes, at)) | (long) littleEndianInt(bytes, at + 4) << 32;
+    }
+}

@@ -1,0 +1,265 @@
+/*
+ * Builds the WAL summary of an incremental backup: the blocks changed between the parent's
+ * start and this backup's start, from the WAL in between. Segments come from the repository
+ * (sealed, so their bytes are proven) or, for the newest ones not archived yet, from the node's
+ * pg_wal in local mode; they are loaded and decompressed on `jobs` threads, a few segments ahead
+ * of the one being read.
+ *
+ * A summary is an optimisation, never a condition: whenever one cannot be built (a segment
+ * neither archived nor in pg_wal, a timeline change in between, a record not understood, WAL
+ * segments too large to hold a few in memory), the scan says why and the backup reads every
+ * page of the changed files, as without it.
+ *
+ * A segment in pg_wal may be recycled (renamed to a future segment's name and overwritten) by a
+ * restartpoint while it is read; it is read whole into memory and used only if its name still
+ * names the same file afterwards. Its pages' addresses are checked by the reader besides.
+ */
+package io.pgbk.core.walsummary;
+
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.seal.UnsealingInputStream;
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.error.PgbkException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class WalSummaryScan {
+    private static final Logger log = LoggerFactory.getLogger(WalSummaryScan.class);
+    /** Each task holds a whole segment in memory. */
+    private static final int MAX_SEGMENT_SIZE = 16 * 1024 * 1024;
+    /** What a task reads of the next segment, for the record that continues there. */
+    private static final int NEXT_SEGMENT_PREFIX = 1024 * 1024;
+
+    private final Repository repository;
+    private final Optional<Path> localWal;
+    private final WalSegmentSize segmentSize;
+    private final int jobs;
+
+    /**
+     * @param localWal the node's pg_wal, in local mode
+     * @param jobs     threads loading segments
+     */
+    public WalSummaryScan(Repository repository, Optional<Path> localWal, WalSegmentSize segmentSize, int jobs) {
+        this.repository = repository;
+        this.localWal = localWal;
+        this.segmentSize = segmentSize;
+        this.jobs = jobs;
+    }
+
+    /**
+     * The blocks changed by the records that begin in [from, end) on timeline, or empty (with the
+     * reason logged) when they cannot be known.
+     */
+    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Lsn end) {
+        return summarise(timeline, from, CompletableFuture.completedFuture(end));
+    }
+
+    /**
+     * The same, begun before the end is known: an incremental backup starts it while
+     * pg_backup_start waits for its checkpoint, and the archived segments are read meanwhile.
+     * A segment the repository lacks is waited for until the end is known (only then is it
+     * certain to be wanted, and in pg_wal).
+     *
+     * Each segment is read by its own task, `jobs` at a time: the page headers say where the
+     * first record of a segment begins, so no task needs the one before. A task reads the records
+     * that begin in its segment, and the first pages of the next segment for the one that ends
+     * there.
+     */
+    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end) {
+        if (segmentSize.bytes() > MAX_SEGMENT_SIZE) {
+            log.info("WAL segments of {} are too large to summarise in memory: reading every page of changed files",
+                    segmentSize);
+            return Optional.empty();
+        }
+        long started = System.nanoTime();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService readers = Executors.newFixedThreadPool(jobs, runnable -> {
+            Thread thread = new Thread(runnable, "pgbk-wal-summary-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        // tasks waiting for the end (segments not archived) must not keep the loop submitting
+        Semaphore queued = new Semaphore(2 * jobs);
+        try {
+            List<Future<Optional<SegmentSummary>>> tasks = new ArrayList<>();
+            for (long number = from.segmentNumber(segmentSize); !pastEnd(number, end); number++) {
+                acquire(queued);
+                long segment = number;
+                tasks.add(readers.submit(() -> {
+                    try {
+                        return summariseSegment(timeline, segment, from, end);
+                    } finally {
+                        queued.release();
+                    }
+                }));
+            }
+            ChangedBlocks summary = new ChangedBlocks();
+            long records = 0;
+            for (Future<Optional<SegmentSummary>> task : tasks) {
+                Optional<SegmentSummary> segment = take(task);
+                if (segment.isPresent()) {
+                    summary.add(segment.get().blocks());
+                    records += segment.get().records();
+                }
+            }
+            log.info("WAL summary from {} to {}: {} records, blocks of {} relations, in {} ms", from, await(end),
+                    records, summary.relationCount(), (System.nanoTime() - started) / 1_000_000);
+            return Optional.of(summary);
+        } catch (IOException | UncheckedIOException | PgbkException e) {
+            log.info("no WAL summary from {} ({}): reading every page of changed files", from, e.getMessage());
+            return Optional.empty();
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    private record SegmentSummary(ChangedBlocks blocks, long records) {
+    }
+
+    /** The records that begin in one segment (from from on, before end); empty past the end's segment. */
+    private Optional<SegmentSummary> summariseSegment(TimelineId timeline, long number, Lsn from, Future<Lsn> end)
+            throws IOException {
+        Optional<byte[]> bytes = load(timeline, number, end, segmentSize.bytes());
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        Lsn start = WalSegmentName.ofSegmentNumber(timeline, number, segmentSize).startLsn(segmentSize);
+        long next = start.value() + segmentSize.bytes();
+        int[] fed = {0};
+        WalRecordReader.SegmentFeed feed = () -> switch (fed[0]++) {
+            case 0 -> bytes.get();
+            case 1 -> load(timeline, number + 1, end, Math.min(NEXT_SEGMENT_PREFIX, segmentSize.bytes())).orElse(null);
+            default -> null;
+        };
+        ChangedBlocks.Builder builder = new ChangedBlocks.Builder();
+        long records = new WalRecordReader(feed, builder).read(from.compareTo(start) > 0 ? from : start,
+                () -> knownEnd(end).filter(known -> Long.compareUnsigned(known, next) < 0).orElse(next),
+                segmentSize);
+        return Optional.of(new SegmentSummary(builder.build(), records));
+    }
+
+    /** The end, if it is known by now. */
+    private static Optional<Long> knownEnd(Future<Lsn> end) {
+        if (!end.isDone()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(await(end).value());
+        } catch (IOException e) {
+            // the backup did not start: the summary will not be used
+            return Optional.empty();
+        }
+    }
+
+    private static void acquire(Semaphore semaphore) throws IOException {
+        try {
+            semaphore.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while summarising WAL", e);
+        }
+    }
+
+    /** Whether segment number lies past the end's segment, as far as the end is known. */
+    private boolean pastEnd(long number, Future<Lsn> end) throws IOException {
+        return end.isDone() && number > await(end).segmentNumber(segmentSize);
+    }
+
+    private static Lsn await(Future<Lsn> end) throws IOException {
+        try {
+            return end.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the backup's start", e);
+        } catch (ExecutionException e) {
+            throw new IOException("the backup did not start", e.getCause());
+        }
+    }
+
+    private static <T> T take(Future<T> loaded) throws IOException {
+        try {
+            return loaded.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading WAL", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * The segment's first length bytes (all of them, or a prefix); empty when it turns out to lie
+     * past the end's segment.
+     */
+    private Optional<byte[]> load(TimelineId timeline, long number, Future<Lsn> end, int length) throws IOException {
+        WalSegmentName name = WalSegmentName.ofSegmentNumber(timeline, number, segmentSize);
+        Optional<UnsealingInputStream> stored = repository.get(
+                Repository.walKey(WalFileName.parse(name.toString())));
+        if (stored.isPresent()) {
+            try (InputStream in = stored.get()) {
+                return Optional.of(read(in, length, name + " in " + repository.describe()));
+            }
+        }
+        if (number > await(end).segmentNumber(segmentSize)) {
+            return Optional.empty();
+        }
+        if (localWal.isPresent()) {
+            Path file = localWal.get().resolve(name.toString());
+            try {
+                Object before = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+                byte[] bytes = Files.readAllBytes(file);
+                Object after = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+                if (before == null || !Objects.equals(before, after)) {
+                    throw new IOException(file + " was recycled while it was read");
+                }
+                if (bytes.length != segmentSize.bytes()) {
+                    throw new IOException(file + " is not a whole segment of " + segmentSize);
+                }
+                return Optional.of(bytes);
+            } catch (NoSuchFileException e) {
+                // neither archived nor kept: said below
+            }
+        }
+        throw new IOException("WAL segment " + name + " is neither in the repository"
+                + (localWal.isPresent() ? " nor in " + localWal.get() : ""));
+    }
+
+    /**
+     * The first length bytes of a stored segment, read straight into one array (readNBytes would
+     * gather 8 KiB chunks and copy them); a whole segment is read to its end, so that its seal is
+     * checked.
+     */
+    private byte[] read(InputStream in, int length, String source) throws IOException {
+        byte[] bytes = new byte[length];
+        int n = 0;
+        for (int read; n < length && (read = in.read(bytes, n, length - n)) > 0; n += read) {
+            // fill the array
+        }
+        if (n < length || length == segmentSize.bytes() && in.read() >= 0) {
+            throw new IOException(source + " is not a whole segment of " + segmentSize);
+        }
+        return bytes;
+    }
+}

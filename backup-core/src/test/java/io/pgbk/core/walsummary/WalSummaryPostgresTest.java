@@ -1,0 +1,165 @@
+package io.pgbk.core.walsummary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgbk.core.archive.WalArchive;
+import io.pgbk.core.codec.Compression;
+import io.pgbk.core.page.PageHeader;
+import io.pgbk.core.page.PageMap;
+import io.pgbk.core.pgdata.Fork;
+import io.pgbk.core.pgdata.PgdataEntry;
+import io.pgbk.core.pgdata.PgdataScanner;
+import io.pgbk.core.pgdata.RelationFile;
+import io.pgbk.core.repo.Repository;
+import io.pgbk.core.wal.Lsn;
+import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.postgres.PostgresCluster;
+import io.pgbk.testkit.postgres.PostgresOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * WAL summaries of WAL written by a real PostgreSQL 15 (1 MiB segments, so records cross pages
+ * and segments): every page whose LSN falls in the summarised range is among the candidates, and
+ * the candidates are few where few pages changed.
+ */
+class WalSummaryPostgresTest {
+    private static final WalSegmentSize ONE_MIB = WalSegmentSize.ofBytes(1024 * 1024);
+    private static final String REDO = "SELECT redo_lsn::text FROM pg_control_checkpoint()";
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void everyPageChangedInTheRangeIsACandidateAndUnchangedPagesAreNot() throws IOException {
+        try (PostgresCluster pg = PostgresCluster.startPrimary("wal-summary",
+                PostgresOptions.defaults().withWalSegmentSizeMb(1).withSetting("wal_keep_size", "256MB"));
+             LocalObjectStore store = new LocalObjectStore(temp.resolve("repo"))) {
+            pg.execute("CREATE TABLE t (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off);"
+                    + " INSERT INTO t SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 20000) g;"
+                    + " CREATE TABLE shrinking (id int, payload text) WITH (autovacuum_enabled = off);"
+                    + " INSERT INTO shrinking SELECT g, repeat('x', 500) FROM generate_series(1, 2000) g;"
+                    + " CREATE TABLE replaced (id int) WITH (autovacuum_enabled = off);"
+                    + " INSERT INTO replaced SELECT generate_series(1, 5000);");
+            pg.execute("VACUUM t, shrinking, replaced");
+            pg.execute("CHECKPOINT");
+            Lsn from = Lsn.parse(pg.queryForString(REDO));
+            long tBlocks = pg.queryForLong("SELECT pg_relation_size('t') / 8192");
+            long shrinkingSize = pg.queryForLong("SELECT pg_relation_size('shrinking')");
+            String replacedBefore = pg.queryForString("SELECT pg_relation_filepath('replaced')");
+
+            pg.execute("UPDATE t SET payload = 'changed' WHERE id % 1000 = 0;"
+                    + " DELETE FROM shrinking WHERE id > 1000;");
+            pg.execute("VACUUM shrinking");
+            pg.execute("TRUNCATE replaced; INSERT INTO replaced SELECT generate_series(1, 100);"
+                    + " CREATE TABLE created AS SELECT g FROM generate_series(1, 5000) g;"
+                    + " INSERT INTO t SELECT g, repeat('y', 100) FROM generate_series(20001, 60000) g;");
+            pg.execute("CHECKPOINT");
+            Lsn end = Lsn.parse(pg.queryForString(REDO));
+            pg.execute("UPDATE t SET payload = 'after the range' WHERE id = 1");
+            pg.execute("SELECT pg_switch_wal()");
+            assertThat(end.segmentNumber(ONE_MIB) - from.segmentNumber(ONE_MIB)).as("segments summarised")
+                    .isGreaterThan(3);
+
+            // the older half of the range from the repository, the rest from pg_wal
+            Repository repository = Repository.open(store, "main");
+            WalArchive archive = new WalArchive(repository, Compression.parse("zstd:1"));
+            long middle = (from.segmentNumber(ONE_MIB) + end.segmentNumber(ONE_MIB)) / 2;
+            for (long segment = from.segmentNumber(ONE_MIB); segment <= middle; segment++) {
+                archive.push(pg.dataDirectory().resolve("pg_wal")
+                        .resolve(WalSegmentName.ofSegmentNumber(TimelineId.FIRST, segment, ONE_MIB).toString()));
+            }
+            ChangedBlocks summary = new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")),
+                    ONE_MIB, 2).summarise(TimelineId.FIRST, from, end).orElseThrow();
+            assertThat(summaryOfDamagedCopy(pg.dataDirectory().resolve("pg_wal"), from, end))
+                    .as("a page whose address is not its own (a recycled segment)").isEmpty();
+            String tPath = pg.queryForString("SELECT pg_relation_filepath('t')");
+            String shrinkingPath = pg.queryForString("SELECT pg_relation_filepath('shrinking')");
+            String createdPath = pg.queryForString("SELECT pg_relation_filepath('created')");
+            String replacedPath = pg.queryForString("SELECT pg_relation_filepath('replaced')");
+            pg.stop();
+
+            int filesChecked = 0;
+            for (PgdataEntry entry : new PgdataScanner(pg.dataDirectory()).scan().entries()) {
+                Optional<RelationFile> relation = entry.relation().filter(file -> file.fork() == Fork.MAIN);
+                if (relation.isEmpty()) {
+                    continue;
+                }
+                byte[] file = Files.readAllBytes(entry.source());
+                Optional<int[]> candidates = summary.candidates(relation.get(), file.length, file.length);
+                if (candidates.isEmpty()) {
+                    continue;
+                }
+                Set<Integer> chosen = Arrays.stream(candidates.get()).boxed().collect(Collectors.toSet());
+                for (int block = 0; block < file.length / PageHeader.PAGE_SIZE; block++) {
+                    long lsn = PageHeader.read(file, block * PageHeader.PAGE_SIZE).lsn().value();
+                    if (Long.compareUnsigned(lsn, from.value()) >= 0 && Long.compareUnsigned(lsn, end.value()) < 0) {
+                        assertThat(chosen).as("%s block %d, LSN %s", entry.path(), block, new Lsn(lsn)).contains(block);
+                    }
+                }
+                filesChecked++;
+            }
+            assertThat(filesChecked).as("relation files with a summary").isGreaterThan(100);
+
+            RelationFile t = RelationFile.parse(tPath).orElseThrow();
+            int[] tCandidates = summary.candidates(t, tBlocks * PageHeader.PAGE_SIZE, tBlocks * PageHeader.PAGE_SIZE)
+                    .orElseThrow();
+            assertThat(tCandidates.length).as("pages of t's first %d a 5%% update touched", tBlocks)
+                    .isPositive().isLessThan((int) tBlocks / 10);
+
+            RelationFile shrinking = RelationFile.parse(shrinkingPath).orElseThrow();
+            long shrunkBlocks = Files.size(pg.dataDirectory().resolve(shrinkingPath)) / 8192;
+            int[] shrinkingCandidates = summary.candidates(shrinking, shrinkingSize, shrinkingSize).orElseThrow();
+            assertThat(shrinkingCandidates).as("every block from where VACUUM truncated it")
+                    .contains((int) shrunkBlocks, (int) (shrinkingSize / 8192) - 1);
+
+            assertThat(PageMap.blockCount(shrinkingSize)).isGreaterThan(shrunkBlocks);
+
+            assertThat(summary.candidates(RelationFile.parse(createdPath).orElseThrow(), 8192, 8192))
+                    .as("a new relation: every block").isEmpty();
+            assertThat(replacedPath).isNotEqualTo(replacedBefore);
+            assertThat(summary.candidates(RelationFile.parse(replacedPath).orElseThrow(), 8192, 8192))
+                    .as("TRUNCATE's new relfilenode: every block").isEmpty();
+        }
+    }
+
+    /** The summary of the range from a copy of pg_wal in which one page of a middle segment claims another address. */
+    private Optional<ChangedBlocks> summaryOfDamagedCopy(Path pgWal, Lsn from, Lsn end) throws IOException {
+        Path copy = Files.createDirectories(temp.resolve("damaged-wal"));
+        long first = from.segmentNumber(ONE_MIB);
+        long last = end.segmentNumber(ONE_MIB);
+        for (long segment = first; segment <= last; segment++) {
+            String name = WalSegmentName.ofSegmentNumber(TimelineId.FIRST, segment, ONE_MIB).toString();
+            byte[] bytes = Files.readAllBytes(pgWal.resolve(name));
+            if (segment == (first + last) / 2) {
+                bytes[3 * 8192 + 8 + 2] ^= 0x01;
+            }
+            Files.write(copy.resolve(name), bytes);
+        }
+        try (LocalObjectStore empty = new LocalObjectStore(temp.resolve("empty-repo"))) {
+            return new WalSummaryScan(Repository.open(empty, "main"), Optional.of(copy), ONE_MIB, 2)
+                    .summarise(TimelineId.FIRST, from, end);
+        }
+    }
+
+    @Test
+    void withoutTheWalThereIsNoSummary() throws IOException {
+        Files.createDirectories(temp.resolve("pg_wal"));
+        try (LocalObjectStore store = new LocalObjectStore(temp.resolve("repo"))) {
+            Repository repository = Repository.open(store, "main");
+            Optional<ChangedBlocks> summary = new WalSummaryScan(repository, Optional.of(temp.resolve("pg_wal")),
+                    ONE_MIB, 2).summarise(TimelineId.FIRST, Lsn.parse("0/3000028"), Lsn.parse("0/5000028"));
+            assertThat(summary).isEmpty();
+        }
+    }
+}

@@ -131,7 +131,7 @@ public final class Settings {
             "wal-push: a background process archives the segments PostgreSQL has marked ready ahead of it, jobs at a "
                     + "time, and archive_command answers from spool-path.");
 
-    public static final Setting<Integer> PREFETCH = Setting.withDefault("prefetch", ValueType.integer(0, 1024), 32,
+    public static final Setting<Integer> PREFETCH = Setting.withDefault("prefetch", ValueType.integer(0, 1024), 8,
             "wal-fetch: WAL segments a background process fetches ahead of recovery into spool-path, jobs at a time; "
                     + "0 turns prefetching off.");
 

@@ -300,7 +300,7 @@ public final class RestoreEngine {
     /** Streams one part front to back, applying the layers it holds of files not kept as they were. */
     private void extractPart(String partKey, List<LayerPlan.Slice> slices, FilePublisher publisher)
             throws IOException {
-        LayerWriter writer = new LayerWriter();
+        LayerWriter writer = new LayerWriter(publisher::startWriteback);
         List<LayerPlan.Slice> needed = new ArrayList<>();
         for (LayerPlan.Slice slice : slices.stream().sorted(Comparator.comparingLong(s -> s.layer().data().offset()))
                 .toList()) {

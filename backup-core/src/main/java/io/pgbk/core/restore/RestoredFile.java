@@ -145,7 +145,7 @@ final class RestoredFile {
             if (oldest && checksWholeContent() && layer.whole() && newerLayersChangeNothing()) {
                 digest = ContentDigest.newSha256();
             }
-            long written = writer.write(slice, layer, channel, inPlace, digest, entry.path());
+            long written = writer.write(slice, layer, channel, inPlace, digest, entry.path(), assembly);
             bytesWritten += written;
             boolean resized = newest && resize(channel, layer.size());
             changed |= written > 0 || resized || !inPlace;

@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
@@ -29,6 +30,19 @@ class LayerWriterTest {
 
     @TempDir
     Path directory;
+
+    @Test
+    void aLargeFileIsHandedToWritebackEvery32MiBWhileItIsWritten() throws IOException {
+        int pages = 70 * 1024 * 1024 / PAGE;
+        Path file = directory.resolve("16385");
+        Files.createFile(file);
+        List<Path> writtenBack = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            new LayerWriter(writtenBack::add).write(new ByteArrayInputStream(pages(pages, 3)), whole((long) pages * PAGE),
+                    channel, false, null, "base/5/16385", file);
+        }
+        assertThat(writtenBack).as("after 32 and 64 MiB").containsExactly(file, file);
+    }
 
     @Test
     void comparingWritesOnlyThePagesThatDiffer() throws IOException {
@@ -99,7 +113,7 @@ class LayerWriterTest {
     private static long write(Path file, FileLayer layer, byte[] stored, boolean compare) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long written = new LayerWriter().write(new ByteArrayInputStream(stored), layer, channel, compare, null,
-                    file.getFileName().toString());
+                    file.getFileName().toString(), file);
             channel.truncate(layer.size());
             return written;
         }

@@ -12,12 +12,14 @@
  *
  * A small incremental backup is mostly fixed costs, latency rather than work, so they overlap where
  * they can. The parent's manifest (a list of every file of the cluster) is parsed while the node is
- * connected to and pg_backup_start waits for its checkpoint. With 'primary' set, the primary is
- * asked for a WAL switch first of all, so that archiving that segment (often a process per
- * segment) runs during the backup instead of after it: a standby's stop LSN is its
- * minimum recovery point, which stays in that segment unless the standby writes out pages replayed
- * from later WAL, and only then is a second switch needed after pg_backup_stop. On a primary,
- * pg_backup_stop ends the stop LSN's segment itself, and no switch is needed at all.
+ * connected to and pg_backup_start waits for its checkpoint, and the WAL summary (the blocks the
+ * WAL since the parent's start changed, walsummary) reads the archived WAL meanwhile. With
+ * 'primary' set, the primary is asked for a WAL switch first of all, so that archiving that
+ * segment (often a process per segment) runs during the backup instead of after it: a standby's
+ * stop LSN is its minimum recovery point, which stays in that segment unless the standby writes
+ * out pages replayed from later WAL, and only then is a second switch needed after
+ * pg_backup_stop. On a primary, pg_backup_stop ends the stop LSN's segment itself, and no switch
+ * is needed at all.
  *
  * In stream mode (a backup server without the node's files) pg_basebackup reads them over the
  * replication protocol and its tar is repacked into the same parts (BaseBackupTarCopier): the
@@ -204,6 +206,10 @@ public final class BackupEngine {
             }
             BackupManifest parent = chooseParent(state, candidate);
             log.info("backup {} is {}", id, parent == null ? "full" : "incremental on " + parent.id());
+            if (parent == null) {
+                // a full backup after all (max-incremental-chain, checksums turned on or off): no reading of WAL
+                summary.cancel(true);
+            }
             Optional<ChangedBlocks> changed = parent == null ? Optional.empty()
                     : summaryFor(session, parent, startLsn, summary);
             progress.start(scan.entries().stream().mapToLong(PgdataEntry::size).sum());
@@ -243,8 +249,12 @@ public final class BackupEngine {
                 segmentSize, options.jobs());
         return meanwhile.submit(() -> {
             Optional<BackupManifest> parent = candidate.get();
-            return parent.isEmpty() ? Optional.<ChangedBlocks>empty()
-                    : scan.summarise(parent.get().startTimeline(), parent.get().startLsn(), started);
+            if (parent.isEmpty()) {
+                return Optional.<ChangedBlocks>empty();
+            }
+            // WAL of half the data's size is about where reading it (from S3, say) costs more than a scan
+            long dataSize = parent.get().files().stream().mapToLong(ManifestFile::size).sum();
+            return scan.summarise(parent.get().startTimeline(), parent.get().startLsn(), started, dataSize / 2);
         });
     }
 

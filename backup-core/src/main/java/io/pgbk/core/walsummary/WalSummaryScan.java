@@ -73,7 +73,7 @@ public final class WalSummaryScan {
      * reason logged) when they cannot be known.
      */
     public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Lsn end) {
-        return summarise(timeline, from, CompletableFuture.completedFuture(end));
+        return summarise(timeline, from, CompletableFuture.completedFuture(end), Long.MAX_VALUE);
     }
 
     /**
@@ -86,8 +86,11 @@ public final class WalSummaryScan {
      * first record of a segment begins, so no task needs the one before. A task reads the records
      * that begin in its segment, and the first pages of the next segment for the one that ends
      * there.
+     *
+     * A summary costs reading the WAL, a scan of every page costs reading the changed files: past
+     * maxWalBytes of WAL (the caller's judgement of where the scan is cheaper) there is none.
      */
-    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end) {
+    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end, long maxWalBytes) {
         if (segmentSize.bytes() > MAX_SEGMENT_SIZE) {
             log.info("WAL segments of {} are too large to summarise in memory: reading every page of changed files",
                     segmentSize);
@@ -104,7 +107,12 @@ public final class WalSummaryScan {
         Semaphore queued = new Semaphore(2 * jobs);
         try {
             List<Future<Optional<SegmentSummary>>> tasks = new ArrayList<>();
-            for (long number = from.segmentNumber(segmentSize); !pastEnd(number, end); number++) {
+            long first = from.segmentNumber(segmentSize);
+            for (long number = first; !pastEnd(number, end); number++) {
+                if ((number - first + 1) * segmentSize.bytes() > maxWalBytes) {
+                    throw new IOException("the WAL since then is larger than " + maxWalBytes / (1024 * 1024)
+                            + " MiB, where reading the changed files costs less");
+                }
                 acquire(queued);
                 long segment = number;
                 tasks.add(readers.submit(() -> {

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +82,9 @@ class WalSummaryPostgresTest {
             }
             ChangedBlocks summary = new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")),
                     ONE_MIB, 2).summarise(TimelineId.FIRST, from, end).orElseThrow();
+            assertThat(new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")), ONE_MIB, 2)
+                    .summarise(TimelineId.FIRST, from, CompletableFuture.completedFuture(end), 3 * ONE_MIB.bytes()))
+                    .as("more WAL than the caller will read").isEmpty();
             assertThat(summaryOfDamagedCopy(pg.dataDirectory().resolve("pg_wal"), from, end))
                     .as("a page whose address is not its own (a recycled segment)").isEmpty();
             String tPath = pg.queryForString("SELECT pg_relation_filepath('t')");

@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,10 +43,13 @@ class WalSummaryPostgresTest {
     @TempDir
     Path temp;
 
-    @Test
-    void everyPageChangedInTheRangeIsACandidateAndUnchangedPagesAreNot() throws IOException {
+    /** With wal_compression, page images have a compression header, and a hole length after it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"off", "pglz"})
+    void everyPageChangedInTheRangeIsACandidateAndUnchangedPagesAreNot(String walCompression) throws IOException {
         try (PostgresCluster pg = PostgresCluster.startPrimary("wal-summary",
-                PostgresOptions.defaults().withWalSegmentSizeMb(1).withSetting("wal_keep_size", "256MB"));
+                PostgresOptions.defaults().withWalSegmentSizeMb(1).withSetting("wal_keep_size", "256MB")
+                        .withSetting("wal_compression", walCompression));
              LocalObjectStore store = new LocalObjectStore(temp.resolve("repo"))) {
             pg.execute("CREATE TABLE t (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off);"
                     + " INSERT INTO t SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 20000) g;"

@@ -267,8 +267,9 @@ public final class BackupEngine {
         Optional<TimelineId> timeline = session.checkpointTimeline(startLsn);
         if (timeline.isEmpty() || !timeline.get().equals(parent.startTimeline())) {
             summary.cancel(true);
-            log.info("the timeline changed since backup {} began: no WAL summary, reading every page of changed "
-                    + "files", parent.id());
+            log.info("no WAL summary, reading every page of changed files: {}", timeline.isEmpty()
+                    ? "pg_control holds a later checkpoint than this backup's, so its timeline is unknown"
+                    : "the timeline changed since backup " + parent.id() + " began");
             return Optional.empty();
         }
         return result(summary, "summarising the WAL since backup " + parent.id());

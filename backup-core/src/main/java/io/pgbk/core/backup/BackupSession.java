@@ -18,8 +18,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Optional;
 import java.sql.Statement;
+import java.util.Optional;
 
 final class BackupSession implements AutoCloseable {
 

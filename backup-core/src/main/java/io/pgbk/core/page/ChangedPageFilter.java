@@ -54,8 +54,7 @@ public final class ChangedPageFilter extends PageStream {
         return new ChangedPageFilter(source, Lsn.INVALID, 0);
     }
 
-    /** The same over the pages of source only: those a WAL summary says may have changed. */
-    public ChangedPageFilter(PageSource source, Lsn parentStartLsn, long parentFileSize) {
+    private ChangedPageFilter(PageSource source, Lsn parentStartLsn, long parentFileSize) {
         this.source = source;
         this.parentStartLsn = parentStartLsn.value();
         this.parentFileSize = parentFileSize;

@@ -40,11 +40,6 @@ final class LayerWriter {
     private final byte[] existing = new byte[CHUNK_PAGES * PAGE];
     private final Consumer<Path> writeback;
 
-    /** A writer that leaves writing back to the kernel until the file's fsync. */
-    LayerWriter() {
-        this(file -> { });
-    }
-
     /** @param writeback asked to start writing a file back every WRITEBACK_EVERY bytes written to it */
     LayerWriter(Consumer<Path> writeback) {
         this.writeback = writeback;

@@ -59,7 +59,7 @@ public final class WalSummaryScan {
 
     /**
      * @param localWal the node's pg_wal, in local mode
-     * @param jobs     threads loading segments
+     * @param jobs     segments read at a time, each by a task of its own
      */
     public WalSummaryScan(Repository repository, Optional<Path> localWal, WalSegmentSize segmentSize, int jobs) {
         this.repository = repository;

@@ -17,6 +17,7 @@ package io.pgbk.core.restore;
 
 import io.pgbk.core.manifest.FileData;
 import io.pgbk.core.manifest.ManifestFile;
+import io.pgbk.core.page.PageHeader;
 import io.pgbk.core.page.PageMap;
 import io.pgbk.error.PgbkException;
 import java.util.BitSet;
@@ -38,6 +39,11 @@ record FileLayer(FileData data, PageMap pages, boolean whole, BitSet covered) {
     /** The size the file has once this layer is applied. */
     long size() {
         return pages.fileSize();
+    }
+
+    /** About the bytes this layer puts into the file: a page for each block it holds. */
+    long writtenSize() {
+        return (long) pages.pageCount() * PageHeader.PAGE_SIZE;
     }
 
     /** This layer, knowing which of its blocks newer layers write again. */

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,18 @@ record LayerPlan(List<RestoredFile> files, List<Map<String, List<Slice>>> phases
         Collections.reverse(phases);
         phases.removeIf(Map::isEmpty);
         return new LayerPlan(List.copyOf(files), List.copyOf(phases));
+    }
+
+    /**
+     * A phase's parts, those with the most to write first: the pool takes tasks in this order, and a
+     * part holding a 1 GiB file that starts last is restored alone while the other workers idle
+     * (longest-processing-time-first, as the backup's CopyQueue).
+     */
+    static List<Map.Entry<String, List<Slice>>> largestFirst(Map<String, List<Slice>> phase) {
+        return phase.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<String, List<Slice>> part) -> part.getValue().stream()
+                        .mapToLong(slice -> slice.layer().writtenSize()).sum()).reversed())
+                .toList();
     }
 
     /** The entry's layers, oldest first, each knowing the blocks that newer ones write again. */

@@ -272,8 +272,8 @@ public final class RestoreEngine {
             try {
                 for (Map<String, List<LayerPlan.Slice>> phase : plan.phases()) {
                     List<Callable<Void>> tasks = new ArrayList<>();
-                    phase.forEach((partKey, slices) -> tasks.add(() -> {
-                        extractPart(partKey, slices, publisher);
+                    LayerPlan.largestFirst(phase).forEach(part -> tasks.add(() -> {
+                        extractPart(part.getKey(), part.getValue(), publisher);
                         return null;
                     }));
                     runAll(tasks, request.jobs());

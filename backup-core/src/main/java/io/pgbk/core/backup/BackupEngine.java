@@ -176,10 +176,11 @@ public final class BackupEngine {
      */
     private BackupManifest take(BackupId id, ClusterInfo cluster, Optional<BackupId> newest,
             ExecutorService meanwhile, Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
+        CompletableFuture<Optional<BackupManifest>> newestHead = new CompletableFuture<>();
         CompletableFuture<Optional<BackupManifest>> newestManifest = new CompletableFuture<>();
-        Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest, newestManifest);
+        Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest, newestHead, newestManifest);
         CompletableFuture<Lsn> started = new CompletableFuture<>();
-        Future<Optional<ChangedBlocks>> summary = summarise(meanwhile, newestManifest, started,
+        Future<Optional<ChangedBlocks>> summary = summarise(meanwhile, newestHead, newestManifest, started,
                 cluster.walSegmentSize());
         try (BackupSession session = BackupSession.open(node)) {
             ServerState state = inspect(session, cluster);
@@ -238,23 +239,28 @@ public final class BackupEngine {
      * Starts, on meanwhile, the WAL summary of an incremental backup: the blocks changed since the
      * parent candidate's start, from the WAL between it and this backup's start (started, known
      * once pg_backup_start returns), so that the copy reads only those pages of changed files. It
-     * reads the archived WAL while pg_backup_start waits for the checkpoint.
+     * reads the archived WAL while pg_backup_start waits for the checkpoint. The candidate's head
+     * (its start) is all it needs to begin: the whole manifest, read meanwhile, only bounds how
+     * much WAL it reads.
      */
     private Future<Optional<ChangedBlocks>> summarise(ExecutorService meanwhile,
-            Future<Optional<BackupManifest>> candidate, Future<Lsn> started, WalSegmentSize segmentSize) {
+            Future<Optional<BackupManifest>> candidateHead, CompletableFuture<Optional<BackupManifest>> candidate,
+            Future<Lsn> started, WalSegmentSize segmentSize) {
         if (options.type() == BackupType.FULL || options.pgdata() == null) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         WalSummaryScan scan = new WalSummaryScan(repository, Optional.of(options.pgdata().resolve("pg_wal")),
                 segmentSize, options.jobs());
+        // WAL of half the data's size is about where reading it (from S3, say) costs more than a scan
+        Future<Long> maxWalBytes = candidate.thenApply(parent -> parent
+                .map(manifest -> manifest.files().stream().mapToLong(ManifestFile::size).sum() / 2)
+                .orElse(0L));
         return meanwhile.submit(() -> {
-            Optional<BackupManifest> parent = candidate.get();
+            Optional<BackupManifest> parent = candidateHead.get();
             if (parent.isEmpty()) {
                 return Optional.<ChangedBlocks>empty();
             }
-            // WAL of half the data's size is about where reading it (from S3, say) costs more than a scan
-            long dataSize = parent.get().files().stream().mapToLong(ManifestFile::size).sum();
-            return scan.summarise(parent.get().startTimeline(), parent.get().startLsn(), started, dataSize / 2);
+            return scan.summarise(parent.get().startTimeline(), parent.get().startLsn(), started, maxWalBytes);
         });
     }
 
@@ -281,18 +287,23 @@ public final class BackupEngine {
 
     /** Reads the parent candidate of an incremental backup on meanwhile; none for a full one. */
     private Future<Optional<ParentCandidate>> readParent(ExecutorService meanwhile, Optional<BackupId> newest,
+            CompletableFuture<Optional<BackupManifest>> headRead,
             CompletableFuture<Optional<BackupManifest>> manifestRead) {
         if (options.type() == BackupType.FULL) {
+            headRead.complete(Optional.empty());
             manifestRead.complete(Optional.empty());
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return meanwhile.submit(() -> {
             try {
+                // the WAL summary begins with the head; making objects of every file takes longer
+                headRead.complete(newest.map(catalog::head));
                 Optional<BackupManifest> manifest = newest.map(catalog::read);
-                // the WAL summary needs the manifest only; the chain's length takes a read per ancestor
+                // and needs the manifest only; the chain's length takes a read per ancestor
                 manifestRead.complete(manifest);
                 return manifest.map(parent -> new ParentCandidate(parent, catalog.incrementalDepth(parent)));
             } catch (RuntimeException | Error e) {
+                headRead.completeExceptionally(e);
                 manifestRead.completeExceptionally(e);
                 throw e;
             }

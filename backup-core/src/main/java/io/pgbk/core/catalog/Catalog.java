@@ -56,7 +56,12 @@ public final class Catalog {
 
     /** The manifests of all complete backups without their parts and files (ManifestJson.readHead), oldest first. */
     public List<BackupManifest> heads() {
-        return ids().stream().map(id -> find(id, json::readHead).orElseThrow(() -> missing(id))).toList();
+        return ids().stream().map(this::head).toList();
+    }
+
+    /** The manifest of a complete backup without its parts and files (ManifestJson.readHead). */
+    public BackupManifest head(BackupId id) {
+        return find(id, json::readHead).orElseThrow(() -> missing(id));
     }
 
     /** Backup directories holding objects but no manifest: being written, or left by an interrupted backup. */

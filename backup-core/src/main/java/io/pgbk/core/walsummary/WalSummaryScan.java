@@ -73,7 +73,8 @@ public final class WalSummaryScan {
      * reason logged) when they cannot be known.
      */
     public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Lsn end) {
-        return summarise(timeline, from, CompletableFuture.completedFuture(end), Long.MAX_VALUE);
+        return summarise(timeline, from, CompletableFuture.completedFuture(end),
+                CompletableFuture.completedFuture(Long.MAX_VALUE));
     }
 
     /**
@@ -88,9 +89,11 @@ public final class WalSummaryScan {
      * there.
      *
      * A summary costs reading the WAL, a scan of every page costs reading the changed files: past
-     * maxWalBytes of WAL (the caller's judgement of where the scan is cheaper) there is none.
+     * maxWalBytes of WAL (the caller's judgement of where the scan is cheaper, which may come
+     * later than the start: it is checked once known) there is none.
      */
-    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end, long maxWalBytes) {
+    public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end,
+            Future<Long> maxWalBytes) {
         if (segmentSize.bytes() > MAX_SEGMENT_SIZE) {
             log.info("WAL segments of {} are too large to summarise in memory: reading every page of changed files",
                     segmentSize);
@@ -108,10 +111,10 @@ public final class WalSummaryScan {
         try {
             List<Future<Optional<SegmentSummary>>> tasks = new ArrayList<>();
             long first = from.segmentNumber(segmentSize);
-            for (long number = first; !pastEnd(number, end); number++) {
-                if ((number - first + 1) * segmentSize.bytes() > maxWalBytes) {
-                    throw new IOException("the WAL since then is larger than " + maxWalBytes / (1024 * 1024)
-                            + " MiB, where reading the changed files costs less");
+            long number = first;
+            for (; !pastEnd(number, end); number++) {
+                if (maxWalBytes.isDone()) {
+                    requireWithin(number - first + 1, maxWalBytes);
                 }
                 acquire(queued);
                 long segment = number;
@@ -123,6 +126,7 @@ public final class WalSummaryScan {
                     }
                 }));
             }
+            requireWithin(number - first, maxWalBytes);
             ChangedBlocks summary = new ChangedBlocks();
             long records = 0;
             for (Future<Optional<SegmentSummary>> task : tasks) {
@@ -178,6 +182,15 @@ public final class WalSummaryScan {
         } catch (IOException e) {
             // the backup did not start: the summary will not be used
             return Optional.empty();
+        }
+    }
+
+    /** Fails when segments of WAL exceed the budget, waiting for it to be known. */
+    private void requireWithin(long segments, Future<Long> maxWalBytes) throws IOException {
+        long max = take(maxWalBytes);
+        if (segments * segmentSize.bytes() > max) {
+            throw new IOException("the WAL since then is larger than " + max / (1024 * 1024)
+                    + " MiB, where reading the changed files costs less");
         }
     }
 

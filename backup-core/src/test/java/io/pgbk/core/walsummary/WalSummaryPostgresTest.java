@@ -88,7 +88,8 @@ class WalSummaryPostgresTest {
             ChangedBlocks summary = new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")),
                     ONE_MIB, 2).summarise(TimelineId.FIRST, from, end).orElseThrow();
             assertThat(new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")), ONE_MIB, 2)
-                    .summarise(TimelineId.FIRST, from, CompletableFuture.completedFuture(end), 3 * ONE_MIB.bytes()))
+                    .summarise(TimelineId.FIRST, from, CompletableFuture.completedFuture(end),
+                            CompletableFuture.completedFuture(3L * ONE_MIB.bytes())))
                     .as("more WAL than the caller will read").isEmpty();
             assertThat(summaryOfDamagedCopy(pg.dataDirectory().resolve("pg_wal"), from, end))
                     .as("a page whose address is not its own (a recycled segment)").isEmpty();

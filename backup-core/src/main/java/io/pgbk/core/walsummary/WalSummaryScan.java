@@ -1,9 +1,10 @@
 /*
  * Builds the WAL summary of an incremental backup: the blocks changed between the parent's
- * start and this backup's start, from the WAL in between. Segments come from the repository
- * (sealed, so their bytes are proven) or, for the newest ones not archived yet, from the node's
- * pg_wal in local mode; they are loaded and decompressed on `jobs` threads, a few segments ahead
- * of the one being read.
+ * start and this backup's start, from the WAL in between. In local mode segments come from the
+ * node's pg_wal while it still holds them complete (LocalSegments: no decompression), else from
+ * the repository (sealed, so their bytes are proven), and the newest ones, not archived yet,
+ * from pg_wal again once the end is known; they are loaded on `jobs` threads, a few segments
+ * ahead of the one being read.
  *
  * A summary is an optimisation, never a condition: whenever one cannot be built (a segment
  * neither archived nor in pg_wal, a timeline change in between, a record not understood, WAL
@@ -12,7 +13,8 @@
  *
  * A segment in pg_wal may be recycled (renamed to a future segment's name and overwritten) by a
  * restartpoint while it is read; it is read whole into memory and used only if its name still
- * names the same file afterwards. Its pages' addresses are checked by the reader besides.
+ * names the same file afterwards. Its pages' addresses are checked by the reader besides, and a
+ * segment whose pg_wal copy fails them is read again from the repository.
  */
 package io.pgbk.core.walsummary;
 
@@ -27,13 +29,9 @@ import io.pgbk.error.PgbkException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,7 +51,7 @@ public final class WalSummaryScan {
     private static final int NEXT_SEGMENT_PREFIX = 1024 * 1024;
 
     private final Repository repository;
-    private final Optional<Path> localWal;
+    private final Optional<LocalSegments> local;
     private final WalSegmentSize segmentSize;
     private final int jobs;
 
@@ -63,7 +61,7 @@ public final class WalSummaryScan {
      */
     public WalSummaryScan(Repository repository, Optional<Path> localWal, WalSegmentSize segmentSize, int jobs) {
         this.repository = repository;
-        this.localWal = localWal;
+        this.local = localWal.map(directory -> new LocalSegments(directory, segmentSize));
         this.segmentSize = segmentSize;
         this.jobs = jobs;
     }
@@ -150,10 +148,27 @@ public final class WalSummaryScan {
     private record SegmentSummary(ChangedBlocks blocks, long records) {
     }
 
-    /** The records that begin in one segment (from from on, before end); empty past the end's segment. */
+    /**
+     * The records that begin in one segment (from from on, before end); empty past the end's
+     * segment. Read from pg_wal where it can be, and again from the repository if a segment read
+     * there turns out damaged (recycled under the reader).
+     */
     private Optional<SegmentSummary> summariseSegment(TimelineId timeline, long number, Lsn from, Future<Lsn> end)
             throws IOException {
-        Optional<byte[]> bytes = load(timeline, number, end, segmentSize.bytes());
+        try {
+            return summariseSegment(timeline, number, from, end, true);
+        } catch (IOException e) {
+            if (local.isEmpty()) {
+                throw e;
+            }
+            log.debug("WAL segment {} again without pg_wal's copy: {}", number, e.getMessage());
+            return summariseSegment(timeline, number, from, end, false);
+        }
+    }
+
+    private Optional<SegmentSummary> summariseSegment(TimelineId timeline, long number, Lsn from, Future<Lsn> end,
+            boolean preferLocal) throws IOException {
+        Optional<byte[]> bytes = load(timeline, number, end, segmentSize.bytes(), preferLocal);
         if (bytes.isEmpty()) {
             return Optional.empty();
         }
@@ -162,7 +177,8 @@ public final class WalSummaryScan {
         int[] fed = {0};
         WalRecordReader.SegmentFeed feed = () -> switch (fed[0]++) {
             case 0 -> bytes.get();
-            case 1 -> load(timeline, number + 1, end, Math.min(NEXT_SEGMENT_PREFIX, segmentSize.bytes())).orElse(null);
+            case 1 -> load(timeline, number + 1, end, Math.min(NEXT_SEGMENT_PREFIX, segmentSize.bytes()), preferLocal)
+                    .orElse(null);
             default -> null;
         };
         ChangedBlocks.Builder builder = new ChangedBlocks.Builder();
@@ -232,10 +248,20 @@ public final class WalSummaryScan {
 
     /**
      * The segment's first length bytes (all of them, or a prefix); empty when it turns out to lie
-     * past the end's segment.
+     * past the end's segment. With preferLocal, a copy in pg_wal that its successor proves
+     * complete comes first (LocalSegments); then the repository; then, once the end is known to
+     * lie in or after it, whatever pg_wal holds (the newest segments are not archived yet).
      */
-    private Optional<byte[]> load(TimelineId timeline, long number, Future<Lsn> end, int length) throws IOException {
+    private Optional<byte[]> load(TimelineId timeline, long number, Future<Lsn> end, int length,
+            boolean preferLocal) throws IOException {
         WalSegmentName name = WalSegmentName.ofSegmentNumber(timeline, number, segmentSize);
+        if (preferLocal && local.isPresent()) {
+            Optional<byte[]> bytes = local.get().complete(name,
+                    WalSegmentName.ofSegmentNumber(timeline, number + 1, segmentSize), length);
+            if (bytes.isPresent()) {
+                return bytes;
+            }
+        }
         Optional<UnsealingInputStream> stored = repository.get(
                 Repository.walKey(WalFileName.parse(name.toString())));
         if (stored.isPresent()) {
@@ -246,25 +272,14 @@ public final class WalSummaryScan {
         if (number > await(end).segmentNumber(segmentSize)) {
             return Optional.empty();
         }
-        if (localWal.isPresent()) {
-            Path file = localWal.get().resolve(name.toString());
-            try {
-                Object before = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-                byte[] bytes = Files.readAllBytes(file);
-                Object after = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-                if (before == null || !Objects.equals(before, after)) {
-                    throw new IOException(file + " was recycled while it was read");
-                }
-                if (bytes.length != segmentSize.bytes()) {
-                    throw new IOException(file + " is not a whole segment of " + segmentSize);
-                }
-                return Optional.of(bytes);
-            } catch (NoSuchFileException e) {
-                // neither archived nor kept: said below
+        if (local.isPresent()) {
+            Optional<byte[]> bytes = local.get().read(name, length);
+            if (bytes.isPresent()) {
+                return bytes;
             }
         }
         throw new IOException("WAL segment " + name + " is neither in the repository"
-                + (localWal.isPresent() ? " nor in " + localWal.get() : ""));
+                + (local.isPresent() ? " nor in " + local.get().directory() : ""));
     }
 
     /**

@@ -77,23 +77,38 @@ class WalSummaryPostgresTest {
             assertThat(end.segmentNumber(ONE_MIB) - from.segmentNumber(ONE_MIB)).as("segments summarised")
                     .isGreaterThan(3);
 
-            // the older half of the range from the repository, the rest from pg_wal
+            // the older half of the range only in the repository (recycled from pg_wal, as by a
+            // restartpoint), the newer half only in pg_wal (not archived yet): complete segments,
+            // and the end's segment, whose successor is not there to prove it complete
+            Path pgWal = pg.dataDirectory().resolve("pg_wal");
             Repository repository = Repository.open(store, "main");
             WalArchive archive = new WalArchive(repository, Compression.parse("zstd:1"));
-            long middle = (from.segmentNumber(ONE_MIB) + end.segmentNumber(ONE_MIB)) / 2;
-            for (long segment = from.segmentNumber(ONE_MIB); segment <= middle; segment++) {
-                archive.push(pg.dataDirectory().resolve("pg_wal")
-                        .resolve(WalSegmentName.ofSegmentNumber(TimelineId.FIRST, segment, ONE_MIB).toString()));
+            long first = from.segmentNumber(ONE_MIB);
+            long last = end.segmentNumber(ONE_MIB);
+            long middle = (first + last) / 2;
+            for (long segment = first; segment <= middle; segment++) {
+                archive.push(pgWal.resolve(segmentName(segment)));
             }
-            ChangedBlocks summary = new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")),
-                    ONE_MIB, 2).summarise(TimelineId.FIRST, from, end).orElseThrow();
-            assertThat(new WalSummaryScan(repository, Optional.of(pg.dataDirectory().resolve("pg_wal")), ONE_MIB, 2)
+            Path newerHalf = copySegments(pgWal, middle + 1, last, segment -> { });
+            ChangedBlocks summary = new WalSummaryScan(repository, Optional.of(newerHalf), ONE_MIB, 2)
+                    .summarise(TimelineId.FIRST, from, end).orElseThrow();
+            assertThat(new WalSummaryScan(repository, Optional.of(pgWal), ONE_MIB, 2)
                     .summarise(TimelineId.FIRST, from, CompletableFuture.completedFuture(end),
                             CompletableFuture.completedFuture(3L * ONE_MIB.bytes())))
                     .as("more WAL than the caller will read").isEmpty();
-            assertThat(summaryOfDamagedCopy(pg.dataDirectory().resolve("pg_wal"), from, end))
-                    .as("a page whose address is not its own (a recycled segment)").isEmpty();
-            String tPath = pg.queryForString("SELECT pg_relation_filepath('t')");
+
+            // a page whose address is not its own: a segment recycled while it was read
+            Path damagedOlder = copySegments(pgWal, first, last + 1, segment -> damageIf(segment, middle - 1));
+            RelationFile tFile = RelationFile.parse(pg.queryForString("SELECT pg_relation_filepath('t')")).orElseThrow();
+            long tSize = tBlocks * PageHeader.PAGE_SIZE;
+            assertThat(new WalSummaryScan(repository, Optional.of(damagedOlder), ONE_MIB, 2)
+                    .summarise(TimelineId.FIRST, from, end).orElseThrow().candidates(tFile, tSize, tSize))
+                    .as("the archived copy of a segment damaged in pg_wal").hasValueSatisfying(blocks ->
+                            assertThat(blocks).containsExactly(summary.candidates(tFile, tSize, tSize).orElseThrow()));
+            Path damagedNewer = copySegments(pgWal, first, last + 1, segment -> damageIf(segment, middle + 1));
+            assertThat(new WalSummaryScan(repository, Optional.of(damagedNewer), ONE_MIB, 2)
+                    .summarise(TimelineId.FIRST, from, end))
+                    .as("a segment damaged in pg_wal and not archived").isEmpty();
             String shrinkingPath = pg.queryForString("SELECT pg_relation_filepath('shrinking')");
             String createdPath = pg.queryForString("SELECT pg_relation_filepath('created')");
             String replacedPath = pg.queryForString("SELECT pg_relation_filepath('replaced')");
@@ -121,9 +136,7 @@ class WalSummaryPostgresTest {
             }
             assertThat(filesChecked).as("relation files with a summary").isGreaterThan(100);
 
-            RelationFile t = RelationFile.parse(tPath).orElseThrow();
-            int[] tCandidates = summary.candidates(t, tBlocks * PageHeader.PAGE_SIZE, tBlocks * PageHeader.PAGE_SIZE)
-                    .orElseThrow();
+            int[] tCandidates = summary.candidates(tFile, tSize, tSize).orElseThrow();
             assertThat(tCandidates.length).as("pages of t's first %d a 5%% update touched", tBlocks)
                     .isPositive().isLessThan((int) tBlocks / 10);
 
@@ -143,23 +156,33 @@ class WalSummaryPostgresTest {
         }
     }
 
-    /** The summary of the range from a copy of pg_wal in which one page of a middle segment claims another address. */
-    private Optional<ChangedBlocks> summaryOfDamagedCopy(Path pgWal, Lsn from, Lsn end) throws IOException {
-        Path copy = Files.createDirectories(temp.resolve("damaged-wal"));
-        long first = from.segmentNumber(ONE_MIB);
-        long last = end.segmentNumber(ONE_MIB);
+    /** A directory holding copies of pg_wal's segments first to last, each passed to change as it is written. */
+    private Path copySegments(Path pgWal, long first, long last, SegmentChange change) throws IOException {
+        Path copy = Files.createTempDirectory(temp, "pg_wal");
         for (long segment = first; segment <= last; segment++) {
-            String name = WalSegmentName.ofSegmentNumber(TimelineId.FIRST, segment, ONE_MIB).toString();
-            byte[] bytes = Files.readAllBytes(pgWal.resolve(name));
-            if (segment == (first + last) / 2) {
-                bytes[3 * 8192 + 8 + 2] ^= 0x01;
-            }
-            Files.write(copy.resolve(name), bytes);
+            byte[] bytes = Files.readAllBytes(pgWal.resolve(segmentName(segment)));
+            change.apply(new Segment(segment, bytes));
+            Files.write(copy.resolve(segmentName(segment)), bytes);
         }
-        try (LocalObjectStore empty = new LocalObjectStore(temp.resolve("empty-repo"))) {
-            return new WalSummaryScan(Repository.open(empty, "main"), Optional.of(copy), ONE_MIB, 2)
-                    .summarise(TimelineId.FIRST, from, end);
+        return copy;
+    }
+
+    private record Segment(long number, byte[] bytes) {
+    }
+
+    private interface SegmentChange {
+        void apply(Segment segment);
+    }
+
+    /** Makes the fourth page of the segment numbered damaged claim another address. */
+    private static void damageIf(Segment segment, long damaged) {
+        if (segment.number() == damaged) {
+            segment.bytes()[3 * 8192 + 8 + 2] ^= 0x01;
         }
+    }
+
+    private static String segmentName(long segment) {
+        return WalSegmentName.ofSegmentNumber(TimelineId.FIRST, segment, ONE_MIB).toString();
     }
 
     @Test

@@ -59,9 +59,20 @@ public final class Catalog {
         return ids().stream().map(this::head).toList();
     }
 
-    /** The manifest of a complete backup without its parts and files (ManifestJson.readHead). */
+    /**
+     * The manifest of a complete backup without its parts and files (ManifestJson.readHead), read
+     * up to them only: the file list is most of backup.json (every file of the cluster), and a
+     * restore reads the head of every backup to choose one. The seal at the end is not reached,
+     * so a head is not verified: what is chosen by it is read whole (read), which is.
+     */
     public BackupManifest head(BackupId id) {
-        return find(id, json::readHead).orElseThrow(() -> missing(id));
+        String key = BackupManifest.manifestKey(id);
+        UnsealingInputStream in = repository.get(key).orElseThrow(() -> missing(id));
+        try (in) {
+            return json.readHead(in, repository.objectName(key));
+        } catch (IOException e) {
+            throw new PgbkException("cannot read " + repository.objectName(key) + ": " + e.getMessage(), e);
+        }
     }
 
     /** Backup directories holding objects but no manifest: being written, or left by an interrupted backup. */

@@ -68,7 +68,9 @@ public final class ManifestJson {
     /**
      * Reads a manifest without its parts and files (empty lists): what choosing among backups
      * needs. The file list is most of a manifest (every file of the cluster), and making objects of
-     * it for every backup in the repository cost a restore more than its own chain did.
+     * it for every backup in the repository cost a restore more than its own chain did. The lists
+     * are the manifest's last fields (BackupManifest's order), so reading stops at the first of
+     * them: the rest of in is not read.
      */
     public BackupManifest readHead(InputStream in, String objectName) {
         return parse(objectName, () -> {
@@ -77,16 +79,12 @@ public final class ManifestJson {
                     throw new IOException("not a JSON object");
                 }
                 ObjectNode head = mapper.createObjectNode();
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                while (parser.nextToken() == JsonToken.FIELD_NAME && !LISTS.contains(parser.currentName())) {
                     String field = parser.currentName();
                     parser.nextToken();
-                    if (LISTS.contains(field)) {
-                        parser.skipChildren();
-                        head.putArray(field);
-                    } else {
-                        head.set(field, mapper.readTree(parser));
-                    }
+                    head.set(field, mapper.readTree(parser));
                 }
+                LISTS.forEach(head::putArray);
                 return mapper.treeToValue(head, BackupManifest.class);
             }
         });

@@ -36,6 +36,10 @@ class ManifestJsonTest {
         assertThat(head.parts()).isEmpty();
         assertThat(head.files()).isEmpty();
         assertThat(head).usingRecursiveComparison().ignoringFields("parts", "files").isEqualTo(manifest);
+        String text = new String(json.write(manifest), StandardCharsets.UTF_8);
+        String cut = text.substring(0, text.indexOf("\"parts\"") + "\"parts\" : [".length());
+        assertThat(json.readHead(new ByteArrayInputStream(cut.getBytes(StandardCharsets.UTF_8)), "m"))
+                .as("read up to the lists only").usingRecursiveComparison().isEqualTo(head);
         String newer = new String(json.write(manifest), StandardCharsets.UTF_8)
                 .replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
         assertThatThrownBy(() -> json.readHead(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))

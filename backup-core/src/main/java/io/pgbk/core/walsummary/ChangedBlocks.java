@@ -66,6 +66,20 @@ public final class ChangedBlocks {
     private static final int WAL_LEVEL_MINIMAL = 0;
 
     private record Relation(long tablespace, long database, long relfilenode) {
+        // written out: a record's generated ones go through invokedynamic, which C1 (the
+        // incremental backup's only compiler) calls slowly, and a summary looks up a relation
+        // for almost every block reference
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(relfilenode) * 961 + Long.hashCode(database) * 31 + Long.hashCode(tablespace);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Relation relation && relation.relfilenode == relfilenode
+                    && relation.database == database && relation.tablespace == tablespace;
+        }
     }
 
     private record Database(long tablespace, long database) {

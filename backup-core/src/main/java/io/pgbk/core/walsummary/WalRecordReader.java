@@ -252,18 +252,29 @@ final class WalRecordReader {
     }
 
     private int h8(long start) throws IOException {
-        if (headerAt >= headerLength) {
-            throw new IOException("WAL record at " + new Lsn(start) + " is shorter than its headers say");
-        }
+        take(1, start);
         return header[headerAt++] & 0xFF;
     }
 
     private int h16(long start) throws IOException {
-        return h8(start) | h8(start) << 8;
+        take(2, start);
+        int value = (header[headerAt] & 0xFF) | (header[headerAt + 1] & 0xFF) << 8;
+        headerAt += 2;
+        return value;
     }
 
     private long h32(long start) throws IOException {
-        return Integer.toUnsignedLong(h16(start) | h16(start) << 16);
+        take(4, start);
+        long value = Integer.toUnsignedLong(littleEndianInt(header, headerAt));
+        headerAt += 4;
+        return value;
+    }
+
+    /** Fails unless the copied headers hold n more bytes. */
+    private void take(int n, long start) throws IOException {
+        if (headerAt + n > headerLength) {
+            throw new IOException("WAL record at " + new Lsn(start) + " is shorter than its headers say");
+        }
     }
 
     /** Copies the record's next n bytes into target, over page and segment boundaries. */

@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,9 +184,36 @@ public final class WalSummaryScan {
         };
         ChangedBlocks.Builder builder = new ChangedBlocks.Builder();
         long records = new WalRecordReader(feed, builder).read(from.compareTo(start) > 0 ? from : start,
-                () -> knownEnd(end).filter(known -> Long.compareUnsigned(known, next) < 0).orElse(next),
-                segmentSize);
+                new Limit(end, next), segmentSize);
         return Optional.of(new SegmentSummary(builder.build(), records));
+    }
+
+    /**
+     * Where a segment's reader stops: the end once it is known, if it lies before the segment's
+     * end. The reader asks before every record, so once the end is known the answer is kept.
+     */
+    private static final class Limit implements LongSupplier {
+        private final Future<Lsn> end;
+        private final long segmentEnd;
+        private long limit;
+        private boolean settled;
+
+        Limit(Future<Lsn> end, long segmentEnd) {
+            this.end = end;
+            this.segmentEnd = segmentEnd;
+        }
+
+        @Override
+        public long getAsLong() {
+            if (!settled) {
+                if (!end.isDone()) {
+                    return segmentEnd;
+                }
+                limit = knownEnd(end).filter(known -> Long.compareUnsigned(known, segmentEnd) < 0).orElse(segmentEnd);
+                settled = true;
+            }
+            return limit;
+        }
     }
 
     /** The end, if it is known by now. */

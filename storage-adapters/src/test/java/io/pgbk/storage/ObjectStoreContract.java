@@ -34,6 +34,23 @@ public abstract class ObjectStoreContract {
         assertThat(read("main/wal/0000000100000000/000000010000000000000001")).isEqualTo(content);
     }
 
+    /**
+     * A catalog reads only the head of a manifest and closes it: more such reads than a
+     * connection pool holds must not exhaust it.
+     */
+    @Test
+    void aStreamClosedBeforeItsEndLeavesTheStoreUsable() throws IOException {
+        byte[] content = randomBytes(2 * 1024 * 1024, 6);
+        store().put("backups/20261130T000000Z/backup.json", new ByteArrayInputStream(content));
+
+        for (int i = 0; i < 60; i++) {
+            try (InputStream in = store().get("backups/20261130T000000Z/backup.json").orElseThrow()) {
+                assertThat(in.readNBytes(100)).isEqualTo(slice(content, 0, 100));
+            }
+        }
+        assertThat(read("backups/20261130T000000Z/backup.json")).isEqualTo(content);
+    }
+
     @Test
     void emptyObjectIsAnObject() throws IOException {
         store().put("empty", InputStream.nullInputStream());

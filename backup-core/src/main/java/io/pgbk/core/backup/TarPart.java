@@ -23,8 +23,10 @@ import io.pgbk.core.seal.SealCheck;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.stream.CountingOutputStream;
 import io.pgbk.error.PgbkException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.time.Instant;
@@ -46,6 +48,7 @@ final class TarPart {
     private final BackupId backup;
     private final int number;
     private final PipedInputStream pipeIn;
+    private final PipeEnd pipeEnd;
     private final CountingOutputStream counter;
     private final TarArchiveOutputStream tar;
     private final Future<ContentDigest> upload;
@@ -60,15 +63,22 @@ final class TarPart {
         PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
         String key = BackupManifest.partKey(backup, number);
         this.upload = uploads.submit(() -> {
-            // CRC32C: the manifest's checksums of each file already vouch for the content
-            SealingInputStream sealed = new SealingInputStream(pipeIn, compression, SealCheck.CRC32C);
-            if (!repository.putIfAbsent(key, sealed)) {
-                throw new PgbkException("part " + repository.objectName(key) + " exists already: another backup "
-                        + "is writing backup " + backup);
+            try {
+                // CRC32C: the manifest's checksums of each file already vouch for the content
+                SealingInputStream sealed = new SealingInputStream(pipeIn, compression, SealCheck.CRC32C);
+                if (!repository.putIfAbsent(key, sealed)) {
+                    throw new PgbkException("part " + repository.objectName(key) + " exists already: another "
+                            + "backup is writing backup " + backup);
+                }
+                return sealed.digest().orElseThrow();
+            } catch (Exception | Error e) {
+                // a store may fail before reading: the worker must not wait on a full pipe no one reads
+                pipeIn.close();
+                throw e;
             }
-            return sealed.digest().orElseThrow();
         });
-        this.counter = new CountingOutputStream(pipeOut);
+        this.pipeEnd = new PipeEnd(pipeOut);
+        this.counter = new CountingOutputStream(pipeEnd);
         this.tar = new TarArchiveOutputStream(counter, TarConstants.DEFAULT_RCDSIZE);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -101,8 +111,8 @@ final class TarPart {
             entries++;
             return new FileData(backup, number, offset, length, FileData.crc32cText(crc));
         } catch (IOException e) {
-            if (upload.isDone()) {
-                awaitUpload(); // the pipe broke because the upload failed: report why it did
+            if (pipeEnd.broken) {
+                awaitUpload(); // the upload failed and closed the pipe, or is closing it: report why it did
             }
             throw e;
         }
@@ -127,6 +137,38 @@ final class TarPart {
             // closing the reading end of a pipe does no IO
         }
         upload.cancel(true);
+    }
+
+    /**
+     * The pipe's writing end, remembering whether a write failed: then the upload broke the pipe,
+     * rather than the file being read failing.
+     */
+    private static final class PipeEnd extends FilterOutputStream {
+        private volatile boolean broken;
+
+        PipeEnd(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                broken = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            try {
+                out.write(bytes, offset, length);
+            } catch (IOException e) {
+                broken = true;
+                throw e;
+            }
+        }
     }
 
     private ContentDigest awaitUpload() {

@@ -6,28 +6,34 @@ import io.pgbk.storage.StorageException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /** A real store with a hook run before each write: to fail one, or to act on the cluster at that moment. */
 final class FaultyStore implements ObjectStore {
 
     private final ObjectStore store;
-    private final Consumer<String> beforePut;
+    private final BiConsumer<String, InputStream> beforePut;
 
     FaultyStore(ObjectStore store, Consumer<String> beforePut) {
+        this(store, (key, content) -> beforePut.accept(key));
+    }
+
+    /** beforePut sees what is to be stored too: it may read some of it, or close it. */
+    FaultyStore(ObjectStore store, BiConsumer<String, InputStream> beforePut) {
         this.store = store;
         this.beforePut = beforePut;
     }
 
     @Override
     public void put(String key, InputStream content) {
-        beforePut.accept(key);
+        beforePut.accept(key, content);
         store.put(key, content);
     }
 
     @Override
     public boolean putIfAbsent(String key, InputStream content) {
-        beforePut.accept(key);
+        beforePut.accept(key, content);
         return store.putIfAbsent(key, content);
     }
 

@@ -37,6 +37,8 @@ class TarPartTest {
                 try {
                     content.readNBytes(4096);
                     content.close();
+                    // a store slow to fail, not a wait for a condition: a writer blocked on the full
+                    // pipe looks again every second (PipedInputStream) and finds it closed first
                     Thread.sleep(1500);
                 } catch (IOException | InterruptedException e) {
                     throw new IllegalStateException(e);

@@ -435,7 +435,7 @@ public final class BackupEngine {
             hint = "check archive_command on " + node.describe();
         } else if (primary.isPresent()) {
             if (!switchedPast(earlySwitch, segmentSize, startTimeline, stopTimeline, stopLsn)) {
-                switchWal(primary.get());
+                endSegmentOf(primary.get(), stopLsn, segmentSize);
             }
             hint = "check archive_command (or pgbk receive-wal) on the primary " + primary.get().describe();
         } else {
@@ -447,10 +447,10 @@ public final class BackupEngine {
     }
 
     /**
-     * Whether the early switch ended the segment holding the last byte before the stop LSN: the LSN
-     * pg_switch_wal returns follows the last record of a finished segment (or, when there was nothing
-     * to switch, starts the current one). A standby that changed timelines during the backup may have
-     * followed another primary: then it did not.
+     * Whether the early switch ended the segment holding the stop LSN: the LSN pg_switch_wal returns
+     * follows the last record of a finished segment (or, when there was nothing to switch, starts the
+     * current one). A standby that changed timelines during the backup may have followed another
+     * primary: then it did not.
      */
     private static boolean switchedPast(Optional<Future<Lsn>> earlySwitch, WalSegmentSize segmentSize,
             TimelineId startTimeline, TimelineId stopTimeline, Lsn stopLsn) {
@@ -459,7 +459,7 @@ public final class BackupEngine {
         }
         try {
             Lsn switched = result(earlySwitch.get(), "switching WAL on the primary");
-            return stopLsn.plus(-1).segmentNumber(segmentSize) <= switched.plus(-1).segmentNumber(segmentSize);
+            return stopLsn.segmentNumber(segmentSize) <= switched.plus(-1).segmentNumber(segmentSize);
         } catch (PgbkException e) {
             // switching again reports why the primary cannot be reached, if it still cannot
             log.debug("the WAL switch at the start of the backup failed: {}", e.getMessage());
@@ -473,6 +473,25 @@ public final class BackupEngine {
             Lsn end = session.switchWal();
             log.debug("switched WAL on {}: {}", server.describe(), end);
             return end;
+        }
+    }
+
+    /**
+     * Ends the primary's segment that holds stopLsn, so that it is archived. When a standby's backup
+     * stopped at the very start of a segment and the primary has written nothing since, there is
+     * nothing to switch: a WAL message then gives the segment the record that a recovery to
+     * 'immediate' has to read to stop.
+     */
+    private static void endSegmentOf(DatabaseEndpoint server, Lsn stopLsn, WalSegmentSize segmentSize) {
+        try (BackupSession session = BackupSession.open(server)) {
+            Lsn end = session.switchWal();
+            if (end.plus(-1).segmentNumber(segmentSize) < stopLsn.segmentNumber(segmentSize)) {
+                log.debug("nothing written on {} since {}: writing a WAL message to end its segment",
+                        server.describe(), stopLsn);
+                session.writeWalMessage("backup stopped at " + stopLsn);
+                end = session.switchWal();
+            }
+            log.debug("switched WAL on {}: {}", server.describe(), end);
         }
     }
 

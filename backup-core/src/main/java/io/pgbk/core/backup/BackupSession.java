@@ -139,6 +139,20 @@ final class BackupSession implements AutoCloseable {
         });
     }
 
+    /**
+     * A non-transactional WAL message (prefix "pgbk"): one WAL record that changes no data, needs no
+     * privilege and, unlike a commit, never waits for a synchronous standby.
+     */
+    void writeWalMessage(String message) {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT pg_logical_emit_message(false, 'pgbk', ?)")) {
+            statement.setString(1, message);
+            statement.executeQuery().close();
+        } catch (SQLException e) {
+            throw failure("write a WAL message", e);
+        }
+    }
+
     @Override
     public void close() {
         try {

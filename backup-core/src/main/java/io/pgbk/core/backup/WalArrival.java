@@ -2,7 +2,10 @@
  * The last step of a backup: the WAL from its start to its stop LSN must be in the repository,
  * or the backup restores to nothing consistent. pgbk does not copy that WAL itself: archiving
  * (wal-push) or the receiver stores it, and this waits until every segment from the start LSN's
- * to the stop LSN's is there, polling the repository with one stat per missing segment.
+ * to the stop LSN's is there, polling the repository with one stat per missing segment. A
+ * standby's backup can stop exactly at the start of a segment (its minimum recovery point was
+ * the end of a WAL switch); that segment is needed too, because a recovery to 'immediate' ends
+ * only on reading the record after the stop LSN.
  *
  * A segment counts when it is on the stop timeline or the start timeline: a standby that
  * followed a promotion during the backup has the start of the range on the old timeline and the
@@ -40,8 +43,8 @@ final class WalArrival {
     /** Segments of the range not yet in the repository, by their name on the stop timeline. */
     List<WalSegmentName> missing(TimelineId startTimeline, Lsn start, TimelineId stopTimeline, Lsn stop) {
         List<WalSegmentName> missing = new ArrayList<>();
-        // the stop LSN ends the backup's WAL: when it starts a segment, that segment is not needed
-        long last = stop.plus(-1).segmentNumber(segmentSize);
+        // when the stop LSN starts a segment, recovery still reads that segment's first record to stop there
+        long last = stop.segmentNumber(segmentSize);
         for (long segment = start.segmentNumber(segmentSize); segment <= last; segment++) {
             WalSegmentName onStop = WalSegmentName.ofSegmentNumber(stopTimeline, segment, segmentSize);
             WalSegmentName onStart = WalSegmentName.ofSegmentNumber(startTimeline, segment, segmentSize);

@@ -1,8 +1,9 @@
 /*
  * The WAL a backup cannot be restored without: every segment from the one holding its start LSN
- * to the one holding the last byte before its stop LSN. Without them the restored cluster never
- * becomes consistent, so their presence is checked (one stat each, no download) before the data
- * directory is touched. A backup taken across a promotion has its first segments on the start
+ * to the one holding its stop LSN. Without them the restored cluster never becomes consistent,
+ * or, for a standby's backup that stopped exactly at the start of a segment, cannot stop at
+ * 'immediate': PostgreSQL ends such a recovery only on reading the record after the stop LSN.
+ * Their presence is checked (one stat each, no download) before the data directory is touched. A backup taken across a promotion has its first segments on the start
  * timeline and its last ones on the stop timeline; a segment is found under either name.
  *
  * Beyond the backup's end, recovery needs the WAL up to its target, and no recovery can replay
@@ -44,10 +45,9 @@ public record RequiredWal(Set<TimelineId> timelines, long firstSegment, long las
     private static final Logger log = LoggerFactory.getLogger(RequiredWal.class);
 
     public static RequiredWal of(BackupManifest backup, WalSegmentSize segmentSize) {
-        Lsn lastByte = backup.stopLsn().compareTo(backup.startLsn()) > 0 ? backup.stopLsn().plus(-1) : backup.startLsn();
         Set<TimelineId> timelines = new LinkedHashSet<>(List.of(backup.stopTimeline(), backup.startTimeline()));
         return new RequiredWal(timelines, backup.startLsn().segmentNumber(segmentSize),
-                lastByte.segmentNumber(segmentSize), segmentSize);
+                backup.stopLsn().segmentNumber(segmentSize), segmentSize);
     }
 
     /** Fails naming the first segment the archive lacks. */
@@ -121,11 +121,11 @@ public record RequiredWal(Set<TimelineId> timelines, long firstSegment, long las
     }
 
     private static Optional<Lsn> end(BackupManifest backup, RecoveryTarget target) {
+        // recovery stops on reading the first record at or after where it may stop: it reads at least that far
         if (target instanceof RecoveryTarget.Immediate) {
-            return Optional.of(backup.stopLsn());
+            return Optional.of(backup.stopLsn().plus(1));
         }
         if (target instanceof RecoveryTarget.AtLsn lsn) {
-            // recovery stops at the first record at or after the target: it reads at least that far
             Lsn past = lsn.lsn().plus(1);
             return Optional.of(past.compareTo(backup.stopLsn()) > 0 ? past : backup.stopLsn());
         }

@@ -14,7 +14,6 @@ import io.pgbk.error.PgbkException;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.net.FreePorts;
 import io.pgbk.testkit.postgres.PostgresCluster;
-import io.pgbk.testkit.postgres.PostgresOptions;
 import io.pgbk.testkit.postgres.StandbyOptions;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -54,9 +53,7 @@ class BackupFailureTest {
         store = new LocalObjectStore(root.resolve("repo"));
         repository = Repository.open(store, "main");
         archiver = new SpoolArchiver(new WalArchive(repository, Compression.DEFAULT));
-        primary = PostgresCluster.startPrimary("failprimary", PostgresOptions.defaults()
-                .withSetting("archive_mode", "on").withSetting("archive_command", archiver.archiveCommand())
-                .withSetting("wal_keep_size", "64MB"));
+        primary = PostgresCluster.startPrimary("failprimary", archiver.primaryOptions());
         standby = primary.createStandby("failstandby", StandbyOptions.streaming());
         primary.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
         primary.execute("SELECT pg_switch_wal()");

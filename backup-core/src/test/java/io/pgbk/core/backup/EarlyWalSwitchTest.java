@@ -9,7 +9,6 @@ import io.pgbk.core.manifest.BackupType;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.postgres.PostgresCluster;
-import io.pgbk.testkit.postgres.PostgresOptions;
 import io.pgbk.testkit.postgres.StandbyOptions;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,9 +35,8 @@ class EarlyWalSwitchTest {
         try (LocalObjectStore store = new LocalObjectStore(root.resolve("repo"));
              SpoolArchiver archiver = new SpoolArchiver(new WalArchive(Repository.open(store, "main"),
                      Compression.DEFAULT));
-             PostgresCluster primary = PostgresCluster.startPrimary("earlyswitch", PostgresOptions.defaults()
-                     .withSetting("archive_mode", "on").withSetting("archive_command", archiver.archiveCommand())
-                     .withSetting("wal_keep_size", "64MB").withSetting("log_statement", "all")
+             PostgresCluster primary = PostgresCluster.startPrimary("earlyswitch", archiver.primaryOptions()
+                     .withSetting("log_statement", "all")
                      .withSetting("log_line_prefix", "%a "));
              PostgresCluster standby = primary.createStandby("earlyswitchstandby", StandbyOptions.streaming())) {
             Repository repository = Repository.open(store, "main");

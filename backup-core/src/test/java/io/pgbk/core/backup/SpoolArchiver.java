@@ -3,6 +3,7 @@ package io.pgbk.core.backup;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
+import io.pgbk.testkit.postgres.PostgresOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +28,15 @@ final class SpoolArchiver implements AutoCloseable {
     SpoolArchiver(WalArchive archive) {
         this.archive = archive;
         pusher.scheduleWithFixedDelay(this::pushAll, 50, 50, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A primary's settings that archive into this archiver, keeping enough WAL for a standby
+     * created from it to catch up.
+     */
+    PostgresOptions primaryOptions() {
+        return PostgresOptions.defaults().withSetting("archive_mode", "on")
+                .withSetting("archive_command", archiveCommand()).withSetting("wal_keep_size", "64MB");
     }
 
     /** The archive_command that feeds this archiver. */

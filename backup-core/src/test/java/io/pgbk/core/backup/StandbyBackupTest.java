@@ -16,7 +16,6 @@ import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;
-import io.pgbk.testkit.postgres.PostgresOptions;
 import io.pgbk.testkit.postgres.StandbyOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,9 +51,7 @@ class StandbyBackupTest {
         try (LocalObjectStore store = new LocalObjectStore(repositoryRoot)) {
             Repository repository = Repository.open(store, "main");
             try (SpoolArchiver archiver = new SpoolArchiver(new WalArchive(repository, Compression.DEFAULT));
-                 PostgresCluster primary = PostgresCluster.startPrimary("bkprimary", PostgresOptions.defaults()
-                         .withSetting("archive_mode", "on").withSetting("archive_command", archiver.archiveCommand())
-                         .withSetting("wal_keep_size", "64MB"));
+                 PostgresCluster primary = PostgresCluster.startPrimary("bkprimary", archiver.primaryOptions());
                  PostgresCluster standby = primary.createStandby("bkstandby", StandbyOptions.streaming())) {
                 primary.execute("CREATE TABLE fixed AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 20000) g");
                 primary.execute("CREATE TABLE rising (id bigint PRIMARY KEY, h text NOT NULL)");
@@ -78,7 +75,7 @@ class StandbyBackupTest {
                     assertThat(load.rows()).as("rows written while the backup ran").isGreaterThan(200);
                 }
                 assertThat(pgbkQueriesOnPrimary).as("pgbk statements seen on the primary during a standby backup")
-                        .isSubsetOf(Set.of("SELECT pg_switch_wal()"));
+                        .isSubsetOf(Set.of("SELECT pg_switch_wal()", "SELECT pg_logical_emit_message(false, 'pgbk', $1)"));
                 assertThat(full.type()).isEqualTo(BackupType.FULL);
                 assertThat(full.source().standby()).isTrue();
                 assertThat(full.files().get(full.files().size() - 1).path()).isEqualTo("global/pg_control");

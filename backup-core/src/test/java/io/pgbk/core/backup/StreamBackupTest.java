@@ -54,9 +54,7 @@ class StreamBackupTest {
         try (LocalObjectStore store = new LocalObjectStore(repositoryRoot)) {
             Repository repository = Repository.open(store, "main");
             try (SpoolArchiver archiver = new SpoolArchiver(new WalArchive(repository, Compression.DEFAULT));
-                 PostgresCluster primary = PostgresCluster.startPrimary("streamprimary", PostgresOptions.defaults()
-                         .withSetting("archive_mode", "on").withSetting("archive_command", archiver.archiveCommand())
-                         .withSetting("wal_keep_size", "64MB"));
+                 PostgresCluster primary = PostgresCluster.startPrimary("streamprimary", archiver.primaryOptions());
                  PostgresCluster standby = primary.createStandby("streamstandby", StandbyOptions.streaming())) {
                 primary.execute("CREATE TABLE fixed AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 20000) g");
                 primary.execute("CREATE TABLE rising (id bigint PRIMARY KEY, h text NOT NULL)");

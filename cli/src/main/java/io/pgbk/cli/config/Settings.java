@@ -45,7 +45,8 @@ public final class Settings {
 
     public static final Setting<String> PRIMARY = Setting.of("primary", connectionString(),
             "How to reach the primary from a standby backup: pgbk runs only SELECT pg_switch_wal() there, so that "
-                    + "the backup's last WAL segment is archived. Same forms as db.");
+                    + "the backup's last WAL segment is archived (and, when that segment is still empty, one WAL message "
+                    + "before it). Same forms as db.");
 
     public static final Setting<Integer> ARCHIVE_TIMEOUT = Setting.withDefault("archive-timeout",
             ValueType.integer(1, 86_400), 60,

@@ -54,7 +54,7 @@ public final class ConnInfoEndpoint implements DatabaseEndpoint {
         properties.setProperty("ApplicationName", target.option("application_name").orElse(APPLICATION_NAME));
         properties.setProperty("tcpKeepAlive", "true");
         // the application name goes in the startup packet instead of a SET: on the primary, a
-        // standby backup's session then runs pg_switch_wal() and nothing else
+        // standby backup's session then runs pg_switch_wal() (and, rarely, a WAL message) and nothing else
         properties.setProperty("assumeMinServerVersion", "10");
         DRIVER_PROPERTIES.forEach((keyword, property) ->
                 target.option(keyword).ifPresent(value -> properties.setProperty(property, value)));

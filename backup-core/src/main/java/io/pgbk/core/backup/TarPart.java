@@ -93,6 +93,10 @@ final class TarPart {
         return entries == 0;
     }
 
+    int entries() {
+        return entries;
+    }
+
     /** Writes one entry of exactly length bytes read from content; returns where its content lies. */
     FileData add(String path, int mode, Instant modified, long length, InputStream content) throws IOException {
         TarArchiveEntry entry = new TarArchiveEntry(path, true);

@@ -35,6 +35,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,7 +125,13 @@ class StandbyBackupTest {
         }
     }
 
+    /** Every part verifies against the manifest and holds at most 128 files, however small. */
     static void assertPartsVerify(Repository repository, BackupManifest backup) {
+        Map<Integer, Long> filesPerPart = backup.files().stream()
+                .filter(file -> file.data() != null && file.data().backup().equals(backup.id()))
+                .collect(Collectors.groupingBy(file -> file.data().part(), Collectors.counting()));
+        assertThat(filesPerPart).as("files per part").allSatisfy((part, files) ->
+                assertThat(files).isLessThanOrEqualTo(128));
         for (PartInfo part : backup.parts()) {
             String key = BackupManifest.partKey(backup.id(), part.number());
             Optional<ContentDigest> digest = repository.verify(key);

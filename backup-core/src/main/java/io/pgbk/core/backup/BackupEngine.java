@@ -134,8 +134,6 @@ public final class BackupEngine {
     public BackupManifest run(BackupProgress progress) {
         ExecutorService meanwhile = Executors.newFixedThreadPool(3, named("pgbk-backup-meanwhile-"));
         try {
-            // first of all: archiving the segment it ends then overlaps with everything else the backup does
-            Optional<Future<Lsn>> earlySwitch = primary.map(server -> meanwhile.submit(() -> switchWal(server)));
             ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException("repository "
                     + repository.describe() + " holds no WAL of this cluster yet: set archive_command = "
                     + "'pgbk wal-push %p' (or run pgbk receive-wal) before taking a backup"));
@@ -147,8 +145,8 @@ public final class BackupEngine {
                 id = freeId(id, listing.newest());
                 try {
                     BackupManifest manifest = baseBackup.isPresent()
-                            ? takeStreamed(id, cluster, baseBackup.get(), earlySwitch, progress)
-                            : take(id, cluster, listing.newest(), meanwhile, earlySwitch, progress);
+                            ? takeStreamed(id, cluster, baseBackup.get(), meanwhile, progress)
+                            : take(id, cluster, listing.newest(), meanwhile, progress);
                     lock.verifyHeld();
                     String key = BackupManifest.manifestKey(id);
                     if (!repository.putIfAbsent(key, sealedManifest(manifest))) {
@@ -170,12 +168,11 @@ public final class BackupEngine {
     }
 
     /**
-     * @param newest      the newest complete backup, the parent of an incremental one
-     * @param meanwhile   runs what overlaps with the backup's own steps
-     * @param earlySwitch the WAL switch asked of the primary when the backup began
+     * @param newest    the newest complete backup, the parent of an incremental one
+     * @param meanwhile runs what overlaps with the backup's own steps
      */
     private BackupManifest take(BackupId id, ClusterInfo cluster, Optional<BackupId> newest,
-            ExecutorService meanwhile, Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
+            ExecutorService meanwhile, BackupProgress progress) {
         CompletableFuture<Optional<BackupManifest>> newestHead = new CompletableFuture<>();
         CompletableFuture<Optional<BackupManifest>> newestManifest = new CompletableFuture<>();
         Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest, newestHead, newestManifest);
@@ -197,6 +194,12 @@ public final class BackupEngine {
                 throw e;
             }
             started.complete(startLsn);
+            // Archiving the segment this switch ends overlaps with the copy. It comes after the
+            // restartpoint: replayed before the restartpoint wrote its pages out, the switch would be
+            // the standby's minimum recovery point, the stop LSN, at the start of a segment that the
+            // backup would then need archived as well.
+            Optional<Future<Lsn>> earlySwitch = state.standby()
+                    ? primary.map(server -> meanwhile.submit(() -> switchWal(server))) : Optional.empty();
             Instant startTime = clock.instant();
             log.debug("pg_backup_start returned {}", startLsn);
             PgdataScan scan = new PgdataScanner(options.pgdata()).scan();
@@ -315,11 +318,15 @@ public final class BackupEngine {
      * written and uploaded at a time (the server's read of its files paces the stream anyway).
      */
     private BackupManifest takeStreamed(BackupId id, ClusterInfo cluster, BaseBackupCommand command,
-            Optional<Future<Lsn>> earlySwitch, BackupProgress progress) {
+            ExecutorService meanwhile, BackupProgress progress) {
         if (options.type() != BackupType.FULL) {
             throw new PgbkException("stream mode takes full backups only: incremental backups read pages by LSN "
                     + "from the data directory (local mode)");
         }
+        // pg_basebackup gives no sign of its restartpoint, so the switch comes first. On an idle primary
+        // the standby's stop LSN is then often the switch's end, and the backup waits for one more
+        // segment (see awaitWal): well under a second, next to copying a whole cluster
+        Optional<Future<Lsn>> earlySwitch = primary.map(server -> meanwhile.submit(() -> switchWal(server)));
         ServerState state;
         try (BackupSession session = BackupSession.open(node)) {
             state = inspect(session, cluster);
@@ -421,7 +428,7 @@ public final class BackupEngine {
     /**
      * Waits until the WAL from startLsn to stopLsn is in the repository, after a WAL switch on the
      * primary unless one already ended the stop LSN's segment: pg_backup_stop on a primary, or
-     * earlySwitch (the primary's pg_switch_wal result, asked for when the backup began).
+     * earlySwitch (the primary's pg_switch_wal result, asked for once the backup had started).
      */
     private void awaitWal(ServerState state, WalSegmentSize segmentSize, TimelineId startTimeline, Lsn startLsn,
             TimelineId stopTimeline, Lsn stopLsn, Optional<Future<Lsn>> earlySwitch) {

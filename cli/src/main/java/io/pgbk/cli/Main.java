@@ -63,7 +63,6 @@ import java.util.stream.Stream;
         description = "PostgreSQL backup and point-in-time recovery.%n"
                 + "Settings come from a YAML config file, PGBK_* environment variables and flags; a flag wins "
                 + "over the environment, which wins over the file. Run 'pgbk config' to see them.",
-        subcommands = {BackupCommand.class, ListCommand.class, ShowCommand.class, WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalPushAsyncCommand.class, RestoreCommand.class, ReceiveWalCommand.class, VerifyCommand.class, CheckCommand.class, ExpireCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         footerHeading = "%nExit status:%n",
         footer = {"  0  success",
@@ -73,6 +72,12 @@ import java.util.stream.Stream;
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(BackupCommand.class, ListCommand.class, ShowCommand.class,
+            WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalPushAsyncCommand.class,
+            RestoreCommand.class, ReceiveWalCommand.class, VerifyCommand.class, CheckCommand.class,
+            ExpireCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class);
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "YAML config file; default: $PGBK_CONFIG, else " + "/etc/pgbk/pgbk.yaml if it exists.")
@@ -106,13 +111,15 @@ public final class Main {
 
     /** As execute(args), with more subcommands: tests add commands that fail in ways the real ones must not. */
     int execute(List<PgbkCommand> extraCommands, String... args) {
-        CommandLine commandLine = new CommandLine(this)
-                .setOut(invocation.out())
+        CommandLine commandLine = new CommandLine(this);
+        commandsFor(args).forEach(commandLine::addSubcommand);
+        extraCommands.forEach(commandLine::addSubcommand);
+        // set after the subcommands are added: picocli hands these to the subcommands it has
+        commandLine.setOut(invocation.out())
                 .setErr(invocation.err())
                 .setExecutionStrategy(this::runReportingFailures)
                 .setParameterExceptionHandler(this::reportUsageError)
                 .setExecutionExceptionHandler((e, failed, parseResult) -> report(e));
-        extraCommands.forEach(commandLine::addSubcommand);
         addSettingOptions(commandLine);
         try {
             return commandLine.execute(args);
@@ -120,6 +127,30 @@ public final class Main {
             invocation.out().flush();
             invocation.err().flush();
         }
+    }
+
+    /**
+     * The subcommands to build for this command line: only the one it names, or all of them for
+     * help, a mistyped name (picocli suggests the nearest) and no name at all. picocli reads every
+     * option of every command it is given; for the one command run, that was a third of the CPU
+     * time of a wal-fetch, which PostgreSQL starts once per WAL segment.
+     */
+    private static List<Class<?>> commandsFor(String... args) {
+        String named = null;
+        for (int i = 0; i < args.length && named == null; i++) {
+            if (args[i].equals("--config")) {
+                i++;
+            } else if (!args[i].startsWith("-")) {
+                named = args[i];
+            }
+        }
+        for (Class<?> command : COMMANDS) {
+            Command annotation = command.getAnnotation(Command.class);
+            if (annotation.name().equals(named) && command != CommandLine.HelpCommand.class) {
+                return List.of(command);
+            }
+        }
+        return COMMANDS;
     }
 
     /*

@@ -107,6 +107,18 @@ class MainTest {
         assertThat(help.out().replaceAll("\\s+", " ")).contains("--repo=REPO", "Env: PGBK_REPO", "--compress=CODEC", "Default: zstd:1", "--config=FILE")
                 .doesNotContain("--s3-secret-key", "--s3-access-key", "--db");
 
+        // picocli builds only the command named, after global options; help and the top level build them all
+        InProcessRun afterGlobalOptions = pgbk(Map.of(), "-v", "--config", directory.resolve("none.yaml").toString(),
+                "restore", "--help");
+        assertThat(afterGlobalOptions.status()).isZero();
+        assertThat(afterGlobalOptions.out()).startsWith("Usage: pgbk restore").contains("--target-time");
+        InProcessRun top = pgbk(Map.of(), "--help");
+        assertThat(top.out()).contains("backup", "list", "show", "wal-push", "wal-fetch", "wal-prefetch",
+                "wal-push-async", "restore", "receive-wal", "verify", "check", "expire", "config", "help");
+        InProcessRun helpFor = pgbk(Map.of(), "help", "expire");
+        assertThat(helpFor.status()).isZero();
+        assertThat(helpFor.out()).startsWith("Usage: pgbk expire");
+
         InProcessRun version = pgbk(Map.of(), "--version");
         assertThat(version.status()).isZero();
         assertThat(version.out()).startsWith("pgbk ");

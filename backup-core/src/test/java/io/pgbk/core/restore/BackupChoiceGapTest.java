@@ -145,6 +145,20 @@ class BackupChoiceGapTest {
         assertThat(RequiredWal.gapNote(after, gaps)).isEmpty();
     }
 
+    /**
+     * A standby's backup can stop at the very start of a segment. Recovery to 'immediate' then
+     * reads the record there: that segment is the backup's own WAL, and a gap starting there
+     * leaves the backup unrestorable.
+     */
+    @Test
+    void aBackupStoppingAtTheStartOfASegmentNeedsThatSegment() {
+        BackupManifest toTheGap = backup("20261123T020000Z", "0/300028", "0/500000");
+        assertThat(RequiredWal.of(toTheGap, SEGMENT).lastSegment()).isEqualTo(5);
+        assertThat(RequiredWal.of(before, SEGMENT).lastSegment()).isEqualTo(3);
+        assertThat(RequiredWal.gapNote(toTheGap, WalGaps.read(repository)))
+                .contains("WAL gap inside this backup: 0/500000-0/700000 on timeline 1, it cannot be restored");
+    }
+
     private BackupChoice choose(List<BackupManifest> backups, Optional<String> requested, RecoveryTarget target) {
         return BackupChoice.choose(backups, requested, new RecoveryPlan(target, false, TargetTimeline.LATEST,
                 TargetAction.PROMOTE), WalGaps.read(repository));

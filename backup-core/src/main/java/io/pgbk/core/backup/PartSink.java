@@ -2,9 +2,9 @@
  * The tar part one writer is filling. Parts close after a target size, or a number of files, so
  * that a restore can fetch and write them in parallel and a failed upload costs one part; a file
  * that would overflow a part that already holds something starts the next one, so a large file
- * gets a part of its own. Local
- * mode runs one sink per worker, stream mode one for the whole stream; part numbers come from one
- * counter per backup, and finished parts are collected in one list.
+ * gets a part of its own. Local mode runs one sink per worker, stream mode one for the whole
+ * stream; part numbers come from one counter per backup, and finished parts are collected in one
+ * list.
  */
 package io.pgbk.core.backup;
 

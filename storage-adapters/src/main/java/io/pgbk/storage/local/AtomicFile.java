@@ -14,6 +14,7 @@
  */
 package io.pgbk.storage.local;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -34,6 +35,12 @@ public final class AtomicFile implements AutoCloseable {
     private static final String TEMPORARY_SUFFIX = ".tmp";
     /** A concurrent delete may remove an empty parent between its creation and ours: try again. */
     private static final int CREATE_ATTEMPTS = 3;
+    /**
+     * Writes reach the file in pieces this large. Callers write what a compressor hands out, often
+     * a few KiB at a time: a system call each, each starting on a part-written page, which ext4
+     * then zeroes before the copy (zero_user_segments took 1.2 CPU-seconds of a full backup).
+     */
+    private static final int WRITE_SIZE = 256 * 1024;
 
     private final Path target;
     private final Path temporary;
@@ -45,7 +52,7 @@ public final class AtomicFile implements AutoCloseable {
         this.target = target;
         this.temporary = temporary;
         this.channel = channel;
-        this.out = Channels.newOutputStream(channel);
+        this.out = new BufferedOutputStream(Channels.newOutputStream(channel), WRITE_SIZE);
     }
 
     /** Opens a temporary file next to target, creating missing parent directories durably. */

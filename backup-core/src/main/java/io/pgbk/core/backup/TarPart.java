@@ -1,9 +1,9 @@
 /*
  * One part of a backup being written: a tar stream of file entries, sealed (compressed,
- * checksummed) and uploaded while it is written. The tar is pushed into a bounded pipe by the
- * worker that reads files, and an upload thread pulls the sealed object from the pipe's other
- * end into the store, so a part of any size costs the pipe's buffer and a codec's working
- * memory, never the part itself.
+ * checksummed) and uploaded while it is written. The tar is pushed into a bounded pipe
+ * (ChunkPipe) by the worker that reads files, and an upload thread pulls the sealed object from
+ * the pipe's other end into the store, so a part of any size costs the pipe's chunks and a
+ * codec's working memory, never the part itself, and reading overlaps compressing.
  *
  * The tar uses 512-byte blocks, so every header is on its way to the store when its entry's
  * content starts: the byte count at that moment is the content's offset in the tar stream, which
@@ -23,12 +23,9 @@ import io.pgbk.core.seal.SealCheck;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.stream.CountingOutputStream;
 import io.pgbk.error.PgbkException;
-import java.io.FilterOutputStream;
+import io.pgbk.core.stream.ChunkPipe;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.ExecutionException;
@@ -42,13 +39,14 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 final class TarPart {
 
-    private static final int PIPE_SIZE = 1024 * 1024;
+    /** 1 MiB in flight per part, in chunks large enough that handing one over costs nothing. */
+    private static final int PIPE_CHUNKS = 4;
+    private static final int PIPE_CHUNK_SIZE = 256 * 1024;
 
     private final Repository repository;
     private final BackupId backup;
     private final int number;
-    private final PipedInputStream pipeIn;
-    private final PipeEnd pipeEnd;
+    private final ChunkPipe pipe;
     private final CountingOutputStream counter;
     private final TarArchiveOutputStream tar;
     private final Future<ContentDigest> upload;
@@ -59,13 +57,12 @@ final class TarPart {
         this.repository = repository;
         this.backup = backup;
         this.number = number;
-        this.pipeIn = new PipedInputStream(PIPE_SIZE);
-        PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
+        this.pipe = new ChunkPipe(PIPE_CHUNKS, PIPE_CHUNK_SIZE);
         String key = BackupManifest.partKey(backup, number);
         this.upload = uploads.submit(() -> {
             try {
                 // CRC32C: the manifest's checksums of each file already vouch for the content
-                SealingInputStream sealed = new SealingInputStream(pipeIn, compression, SealCheck.CRC32C);
+                SealingInputStream sealed = new SealingInputStream(pipe.source(), compression, SealCheck.CRC32C);
                 if (!repository.putIfAbsent(key, sealed)) {
                     throw new PgbkException("part " + repository.objectName(key) + " exists already: another "
                             + "backup is writing backup " + backup);
@@ -73,12 +70,11 @@ final class TarPart {
                 return sealed.digest().orElseThrow();
             } catch (Exception | Error e) {
                 // a store may fail before reading: the worker must not wait on a full pipe no one reads
-                pipeIn.close();
+                pipe.closeReadingEnd();
                 throw e;
             }
         });
-        this.pipeEnd = new PipeEnd(pipeOut);
-        this.counter = new CountingOutputStream(pipeEnd);
+        this.counter = new CountingOutputStream(pipe.sink());
         this.tar = new TarArchiveOutputStream(counter, TarConstants.DEFAULT_RCDSIZE);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -115,7 +111,7 @@ final class TarPart {
             entries++;
             return new FileData(backup, number, offset, length, FileData.crc32cText(crc));
         } catch (IOException e) {
-            if (pipeEnd.broken) {
+            if (pipe.isBroken()) {
                 awaitUpload(); // the upload failed and closed the pipe, or is closing it: report why it did
             }
             throw e;
@@ -135,44 +131,8 @@ final class TarPart {
 
     /** Gives up the part: the upload fails and stores nothing. */
     void abort() {
-        try {
-            pipeIn.close();
-        } catch (IOException e) {
-            // closing the reading end of a pipe does no IO
-        }
+        pipe.closeReadingEnd();
         upload.cancel(true);
-    }
-
-    /**
-     * The pipe's writing end, remembering whether a write failed: then the upload broke the pipe,
-     * rather than the file being read failing.
-     */
-    private static final class PipeEnd extends FilterOutputStream {
-        private volatile boolean broken;
-
-        PipeEnd(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            try {
-                out.write(b);
-            } catch (IOException e) {
-                broken = true;
-                throw e;
-            }
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            try {
-                out.write(bytes, offset, length);
-            } catch (IOException e) {
-                broken = true;
-                throw e;
-            }
-        }
     }
 
     private ContentDigest awaitUpload() {

@@ -15,8 +15,10 @@
  * decide atomically. A server that answers it with NotImplemented gets a check-then-write
  * instead, which two concurrent writers of the same key can race; that is logged once. A
  * PreconditionFailed may also answer the SDK's retry of our own write whose first answer was lost
- * (a reset connection): when the stored object's ETag is the MD5 of what we sent, it is our
- * object, or one with the same bytes, and the write counts as done.
+ * (a reset connection): when the stored object's ETag is the one our write gives (the MD5 of what
+ * we sent; for a multipart upload the MD5 of its parts' MD5s, "-" and their count), it is our
+ * object, or one with the same bytes, and the write counts as done. With SSE-KMS ETags are no
+ * MD5s: such a retry reads as "the key is taken".
  *
  * Every failure becomes one StorageException line naming the location and what went wrong
  * (unreachable endpoint, credentials, missing bucket, or S3's error code); never a secret.
@@ -142,7 +144,7 @@ public final class S3ObjectStore implements ObjectStore {
             return true;
         } catch (S3Exception e) {
             if (ifAbsent && isPreconditionFailed(e)) {
-                return holdsExactly(key, objectKey, content);
+                return hasETag(key, objectKey, HexFormat.of().formatHex(md5().digest(content)));
             }
             if (ifAbsent && isNotImplemented(e)) {
                 return !keyTakenWithoutConditionalWrites(key) && putObject(key, objectKey, content, false);
@@ -153,16 +155,37 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    /** Whether the object holds these bytes, as far as its ETag says (the MD5 of a single-part upload without KMS). */
-    private boolean holdsExactly(String key, String objectKey, byte[] content) {
+    /** Whether the object's ETag is this one: it holds the bytes our write sent, as far as S3 tells. */
+    private boolean hasETag(String key, String objectKey, String expected) {
         try {
             String etag = client.headObject(request -> request.bucket(settings.bucket()).key(objectKey)).eTag();
-            String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
-            return etag != null && etag.replace("\"", "").equalsIgnoreCase(md5);
+            return etag != null && etag.replace("\"", "").equalsIgnoreCase(expected);
         } catch (NoSuchKeyException e) {
             return false;
         } catch (SdkException e) {
             throw failure("stat", key, e);
+        }
+    }
+
+    /**
+     * The ETag S3 gives the object a multipart upload of these parts completes: the MD5 of their
+     * MD5s, "-", their count. Empty when a part's ETag is no MD5 (SSE-KMS).
+     */
+    static Optional<String> multipartETag(List<CompletedPart> parts) {
+        MessageDigest md5 = md5();
+        for (CompletedPart part : parts) {
+            String etag = part.eTag() == null ? "" : part.eTag().replace("\"", "");
+            if (!etag.matches("[0-9a-fA-F]{32}")) {
+                return Optional.empty();
+            }
+            md5.update(HexFormat.of().parseHex(etag));
+        }
+        return Optional.of(HexFormat.of().formatHex(md5.digest()) + "-" + parts.size());
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has MD5", e);
         }
@@ -224,7 +247,7 @@ public final class S3ObjectStore implements ObjectStore {
             return true;
         } catch (S3Exception e) {
             if (ifAbsent && isPreconditionFailed(e)) {
-                return false;
+                return multipartETag(parts).map(etag -> hasETag(key, objectKey, etag)).orElse(false);
             }
             if (ifAbsent && isNotImplemented(e)) {
                 return !keyTakenWithoutConditionalWrites(key) && complete(key, objectKey, uploadId, parts, false);

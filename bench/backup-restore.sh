@@ -16,7 +16,8 @@
 # do not compress. archive_command feeds both repositories (pgBackRest first, then pgbk, then a
 # plain copy for the local-WAL replay). Both tools: local repository, zstd level 1, JOBS workers
 # (pgBackRest's process-max). Before each backup the primary checkpoints and the standby
-# replays it (not timed), so that the standby's restartpoint is quick for every tool.
+# replays it (not timed), so that the standby's restartpoint is quick for every tool, and the
+# standby's files are read once (not timed either), so that every tool finds them cached.
 #
 # Needs: root (PostgreSQL runs as the user postgres), PostgreSQL 15 with pgcrypto, pgbench,
 # pgbackrest and GNU time (Debian packages pgbackrest, time), the built jar
@@ -27,16 +28,19 @@
 # single measurement on stderr.
 #
 # Usage: bench/backup-restore.sh
-#   env: BENCH_SCALE=100 BENCH_RANDOM_MB=1024 BENCH_REPLAY_MB=1200 RUNS=3 REPLAY_RUNS=5 JOBS=2 KEEP=0
-#        (REPLAY_RUNS: rounds of the restore + replay pair, whose times spread the most)
+#   env: BENCH_SCALE=100 BENCH_RANDOM_MB=1024 BENCH_REPLAY_MB=1200 RUNS=3 RESTORE_RUNS=5 REPLAY_RUNS=5
+#        JOBS=2 KEEP=0
+#        (RESTORE_RUNS: rounds of the four restores, REPLAY_RUNS of the restore + replay pair: their
+#        times spread the most, and each round takes seconds where a backup round takes a minute)
 #        BENCH_TMP=/var/tmp (where the scratch directory goes)
-#   quick check: BENCH_SCALE=10 BENCH_RANDOM_MB=100 BENCH_REPLAY_MB=64 RUNS=1 REPLAY_RUNS=1 bench/backup-restore.sh
+#   quick check: BENCH_SCALE=10 BENCH_RANDOM_MB=100 BENCH_REPLAY_MB=64 RUNS=1 RESTORE_RUNS=1 REPLAY_RUNS=1 bench/backup-restore.sh
 set -euo pipefail
 
 SCALE=${BENCH_SCALE:-100}
 RANDOM_MB=${BENCH_RANDOM_MB:-1024}
 REPLAY_MB=${BENCH_REPLAY_MB:-1200}  # 1800-byte rows: about 1.1 GiB of WAL
 RUNS=${RUNS:-3}
+RESTORE_RUNS=${RESTORE_RUNS:-5}
 REPLAY_RUNS=${REPLAY_RUNS:-5}
 JOBS=${JOBS:-2}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -191,6 +195,12 @@ settle
 # pays for the writeback of what the previous one wrote (a restore right after another tool's
 # 1 GB incremental, or after removing its 2.5 GB restore, took up to 1.4x as long).
 quiesce() { sync; }
+# Before each timed backup, untimed: every file of the standby read once, so that each tool finds
+# them in the page cache. Which of them the kernel had evicted depended on the order of the tools
+# (pgbk comes right after pg_basebackup's two runs): a full backup of a standby whose files had
+# been evicted took pgbk 9.2 to 10.4 s instead of 5.9 to 6.1 s on a kept copy, and once 8.4 s in a
+# run whose other full backups took 5.8 s.
+warm_standby() { find "$B/standby" -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true; }
 
 # One measurement: "section|tool|run|seconds|bytes|peak RSS KiB|load" into $B/results.
 record() { echo "$1|$2|$3|$4|$5|$6|$7" >> "$B/results"; log "$1 $2 #$3: ${4}s ${5} bytes rss ${6} KiB load $7"; }
@@ -205,20 +215,20 @@ timed_pgbk() { # run, rss file, pgbk args...
 # ------------------------------------------------------------------ full backups
 declare -A FULL
 for ((run = 1; run <= RUNS; run++)); do
-    settle; quiesce; l=$(load); t0=$(now)
+    settle; warm_standby; quiesce; l=$(load); t0=$(now)
     timed_pgbk "$B/rss" backup --from standby --type full --pgdata "$B/standby" \
         --db "host=127.0.0.1 port=$P2 user=postgres dbname=postgres" --primary "host=127.0.0.1 port=$P1 user=postgres dbname=postgres" > /dev/null
     t1=$(now); FULL[pgbk]=$(pgbk_backups | tail -n 1)
     record full pgbk "$run" "$(elapsed "$t0" "$t1")" "$(du -sb "${FULL[pgbk]}" | cut -f1)" "$(< "$B/rss")" "$l"
 
-    settle; quiesce; l=$(load); t0=$(now)
+    settle; warm_standby; quiesce; l=$(load); t0=$(now)
     as_pg "${PGBR[@]}" backup --type=full
     t1=$(now); FULL[pgbr]=$(newest "$B"/pgbr/backup/bench/2*F)
     record full pgbackrest "$run" "$(elapsed "$t0" "$t1")" "$(du -sb "${FULL[pgbr]}" | cut -f1)" "" "$l"
 
     for variant in plain zstd; do
         compress=(); [[ $variant == zstd ]] && compress=(--compress=client-zstd:1)
-        settle; quiesce; l=$(load); t0=$(now)
+        settle; warm_standby; quiesce; l=$(load); t0=$(now)
         as_pg "$PGBIN/pg_basebackup" -h "$B" -p "$P2" -D "$B/basebackup" -Ft -X none -c fast "${compress[@]}"
         t1=$(now)
         record full "pg_basebackup $variant" "$run" "$(elapsed "$t0" "$t1")" "$(du -sb "$B/basebackup" | cut -f1)" "" "$l"
@@ -237,14 +247,14 @@ for ((run = 1; run <= RUNS; run++)); do
     sql "$P1" "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE (ctid::text::point)[0]::bigint % 40 = $r"
     sql "$P1" "UPDATE rnd SET id = id WHERE (ctid::text::point)[0]::bigint % 40 = $r"
     sql "$P1" "VACUUM pgbench_accounts, rnd"
-    settle; quiesce; l=$(load); t0=$(now)
+    settle; warm_standby; quiesce; l=$(load); t0=$(now)
     timed_pgbk "$B/rss" backup --from standby --type incr --max-incremental-chain 99 --pgdata "$B/standby" \
         --db "host=127.0.0.1 port=$P2 user=postgres dbname=postgres" --primary "host=127.0.0.1 port=$P1 user=postgres dbname=postgres" > /dev/null
     t1=$(now); id=$(pgbk_backups | tail -n 1)
     record incr pgbk "$run" "$(elapsed "$t0" "$t1")" "$(du -sb "$id" | cut -f1)" "$(< "$B/rss")" "$l"
     [[ $run == 1 ]] && INCR1[pgbk]=$id
 
-    quiesce; l=$(load); t0=$(now)
+    warm_standby; quiesce; l=$(load); t0=$(now)
     as_pg "${PGBR[@]}" backup --type=incr
     t1=$(now); id=$(newest "$B"/pgbr/backup/bench/2*I)
     record incr pgbackrest "$run" "$(elapsed "$t0" "$t1")" "$(du -sb "$id" | cut -f1)" "" "$l"
@@ -252,7 +262,7 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # ------------------------------------------------------------------ full and delta restores
-for ((run = 1; run <= RUNS; run++)); do
+for ((run = 1; run <= RESTORE_RUNS; run++)); do
     install -d -o postgres -m 700 "$B/target"
     quiesce; l=$(load); t0=$(now)
     timed_pgbk "$B/rss" restore --pgdata "$B/target" --backup "${FULL[pgbk]##*/}" > /dev/null
@@ -323,5 +333,5 @@ done
 
 # ------------------------------------------------------------------ report
 python3 "$ROOT/bench/backup-restore-report.py" "$B/results" \
-    "$(date -u +%F) scale $SCALE + $RANDOM_MB MB random ($((data_bytes / 1048576)) MiB in the database), $replay_mib MiB of WAL to replay, jobs $JOBS, runs $RUNS (replay $REPLAY_RUNS)" \
+    "$(date -u +%F) scale $SCALE + $RANDOM_MB MB random ($((data_bytes / 1048576)) MiB in the database), $replay_mib MiB of WAL to replay, jobs $JOBS, runs $RUNS (restores $RESTORE_RUNS, replay $REPLAY_RUNS)" \
     | tee "$B/results.md"

@@ -5,7 +5,8 @@
  * decompressing. The queue is bounded: when the disk falls behind, a worker publishes the file
  * itself, which slows the workers to the disk's pace instead of piling up unsynced files.
  *
- * Writing back starts early too. The kernel writes dirty pages back on its own only past
+ * Writing back starts early too, for what goes through the page cache (AssemblyFile writes a new
+ * file's whole blocks past it). The kernel writes dirty pages back on its own only past
  * dirty_background_ratio (10% of memory: 2.4 GiB on a 24 GiB machine, more than a whole restore
  * of a small cluster) or after 30 s, so the disk idled while the workers decompressed and was
  * then waited for in the fsyncs at the end. PostgreSQL asks for early writeback with

@@ -6,10 +6,12 @@
  * that differ are written: a former node whose relation files differ from the backup in 5% of
  * their pages costs 5% of the writes, and the file keeps its inode.
  *
- * Every 32 MiB written to a file it asks for the file to be written back (FilePublisher), so
- * that the disk works while the next chunks are decompressed rather than in the fsync at the end.
+ * A new file's whole blocks are written past the page cache (AssemblyFile). What goes through the
+ * cache is handed to early writeback (FilePublisher) every 32 MiB, so that the disk works while
+ * the next chunks are decompressed rather than in the fsync at the end.
  *
- * One writer per task: it owns two chunk buffers, the incoming bytes and the existing ones.
+ * One writer per worker: it owns the chunk buffers, the incoming bytes and the existing ones, and
+ * the aligned buffers of its direct writes.
  */
 package io.pgbk.core.restore;
 
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 final class LayerWriter {
@@ -38,23 +41,28 @@ final class LayerWriter {
 
     private final byte[] incoming = new byte[CHUNK_PAGES * PAGE];
     private final byte[] existing = new byte[CHUNK_PAGES * PAGE];
+    private final DirectWrites direct;
     private final Consumer<Path> writeback;
 
-    /** @param writeback asked to start writing a file back every WRITEBACK_EVERY bytes written to it */
-    LayerWriter(Consumer<Path> writeback) {
+    /**
+     * @param io        runs the direct writes (DirectWrites)
+     * @param writeback asked to start writing a file back every WRITEBACK_EVERY bytes written to it
+     *                  through the cache
+     */
+    LayerWriter(ExecutorService io, Consumer<Path> writeback) {
+        this.direct = new DirectWrites(io, CHUNK_PAGES * PAGE);
         this.writeback = writeback;
     }
 
     /**
-     * Writes the layer read from slice into channel.
+     * Writes the layer read from slice into target.
      *
-     * @param compare compare with the channel's content and write only pages that differ
+     * @param compare compare with the target's content and write only pages that differ
      * @param digest  updated with every byte of the layer as it passes, or null
-     * @param target  the file channel writes to
      * @return the bytes written
      */
-    long write(InputStream slice, FileLayer layer, FileChannel channel, boolean compare, MessageDigest digest,
-            String file, Path target) throws IOException {
+    long write(InputStream slice, FileLayer layer, AssemblyFile target, boolean compare, MessageDigest digest,
+            String file) throws IOException {
         PageMap pages = layer.pages();
         long written = 0;
         long writtenBack = 0;
@@ -75,13 +83,14 @@ final class LayerWriter {
             if (digest != null) {
                 digest.update(incoming, 0, length);
             }
-            written += place(start, first, count, length, layer.covered(), channel, compare);
-            if (written - writtenBack >= WRITEBACK_EVERY) {
-                writeback.accept(target);
-                writtenBack = written;
+            written += place(start, first, count, length, layer.covered(), target, compare);
+            if (target.bufferedBytes() - writtenBack >= WRITEBACK_EVERY) {
+                writeback.accept(target.path());
+                writtenBack = target.bufferedBytes();
             }
             index += count;
         }
+        direct.drain();
         return written;
     }
 
@@ -96,7 +105,7 @@ final class LayerWriter {
     }
 
     /** Writes incoming[0, length), blocks first .. first + count - 1 at start, except covered blocks. */
-    private long place(long start, int first, int count, int length, BitSet covered, FileChannel channel,
+    private long place(long start, int first, int count, int length, BitSet covered, AssemblyFile target,
             boolean compare) throws IOException {
         long written = 0;
         int page = 0;
@@ -111,15 +120,15 @@ final class LayerWriter {
             }
             int from = page * PAGE;
             int to = Math.min(length, end * PAGE);
-            written += compare ? writeDiffering(start, from, to, channel) : writeFully(start, from, to, channel);
+            written += compare ? writeDiffering(start, from, to, target) : writeFully(start, from, to, target);
             page = end;
         }
         return written;
     }
 
     /** Compares incoming[from, to) with the file page by page and writes runs of pages that differ. */
-    private long writeDiffering(long start, int from, int to, FileChannel channel) throws IOException {
-        int present = readFully(start, from, to, channel);
+    private long writeDiffering(long start, int from, int to, AssemblyFile target) throws IOException {
+        int present = readFully(start, from, to, target.channel());
         long written = 0;
         int runStart = -1;
         for (int offset = from; offset < to; offset += PAGE) {
@@ -128,12 +137,12 @@ final class LayerWriter {
             if (differs && runStart < 0) {
                 runStart = offset;
             } else if (!differs && runStart >= 0) {
-                written += writeFully(start, runStart, offset, channel);
+                written += writeFully(start, runStart, offset, target);
                 runStart = -1;
             }
         }
         if (runStart >= 0) {
-            written += writeFully(start, runStart, to, channel);
+            written += writeFully(start, runStart, to, target);
         }
         return written;
     }
@@ -149,10 +158,16 @@ final class LayerWriter {
         return buffer.position();
     }
 
-    private long writeFully(long start, int from, int to, FileChannel channel) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(incoming, from, to - from);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer, start + buffer.position());
+    /** Writes incoming[from, to) at start + from: its whole blocks directly where the file takes them. */
+    private long writeFully(long start, int from, int to, AssemblyFile target) throws IOException {
+        int whole = (to - from) / AssemblyFile.ALIGNMENT * AssemblyFile.ALIGNMENT;
+        int rest = from;
+        if (whole > 0 && target.takesDirectly(start + from, whole)) {
+            direct.write(target, incoming, from, whole, start + from);
+            rest += whole;
+        }
+        if (rest < to) {
+            target.writeBuffered(ByteBuffer.wrap(incoming, rest, to - rest), start + rest);
         }
         return to - from;
     }

@@ -67,6 +67,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -268,24 +270,38 @@ public final class RestoreEngine {
 
     private void restoreFiles(RestoreRequest request, BackupChain chain, Path root, Counts counts) throws IOException {
         LayerPlan plan = LayerPlan.of(chain, path -> inside(root, path), request.mode() == RestoreMode.DELTA);
+        ExecutorService io = Executors.newFixedThreadPool(2 * request.jobs(), namedThreads("pgbk-restore-io-"));
         try (FilePublisher publisher = new FilePublisher(request.jobs())) {
+            // one writer per worker: its buffers are the restore's memory (docs/restore.md)
+            BlockingQueue<LayerWriter> writers = new ArrayBlockingQueue<>(request.jobs());
+            for (int i = 0; i < request.jobs(); i++) {
+                writers.add(new LayerWriter(io, publisher::startWriteback));
+            }
             try {
                 for (Map<String, List<LayerPlan.Slice>> phase : plan.phases()) {
                     List<Callable<Void>> tasks = new ArrayList<>();
                     LayerPlan.largestFirst(phase).forEach(part -> tasks.add(() -> {
-                        extractPart(part.getKey(), part.getValue(), publisher);
+                        LayerWriter writer = writers.take();
+                        try {
+                            extractPart(part.getKey(), part.getValue(), writer, publisher);
+                        } finally {
+                            writers.add(writer);
+                        }
                         return null;
                     }));
                     runAll(tasks, request.jobs());
                 }
                 publisher.awaitAll();
             } catch (IOException | RuntimeException e) {
+                stop(io);
                 publisher.close();
                 for (RestoredFile file : plan.files()) {
                     file.abandon();
                 }
                 throw e;
             }
+        } finally {
+            stop(io);
         }
         for (RestoredFile file : plan.files()) {
             if (file.isChanged()) {
@@ -298,9 +314,8 @@ public final class RestoreEngine {
     }
 
     /** Streams one part front to back, applying the layers it holds of files not kept as they were. */
-    private void extractPart(String partKey, List<LayerPlan.Slice> slices, FilePublisher publisher)
-            throws IOException {
-        LayerWriter writer = new LayerWriter(publisher::startWriteback);
+    private void extractPart(String partKey, List<LayerPlan.Slice> slices, LayerWriter writer,
+            FilePublisher publisher) throws IOException {
         List<LayerPlan.Slice> needed = new ArrayList<>();
         for (LayerPlan.Slice slice : slices.stream().sorted(Comparator.comparingLong(s -> s.layer().data().offset()))
                 .toList()) {

@@ -137,7 +137,8 @@ final class RestoredFile {
         if (oldest && !inPlace) {
             Files.createDirectories(target.getParent());
         }
-        try (FileChannel channel = FileChannel.open(assembly, oldest && !inPlace ? NEW : EXISTING)) {
+        try (AssemblyFile file = AssemblyFile.open(assembly, oldest && !inPlace ? NEW : EXISTING, !inPlace)) {
+            FileChannel channel = file.channel();
             if (oldest && !layer.whole() && channel.size() > 0) {
                 channel.truncate(0); // no older copy: what the changed pages do not cover is zeros
                 changed = true;
@@ -145,7 +146,7 @@ final class RestoredFile {
             if (oldest && checksWholeContent() && layer.whole() && newerLayersChangeNothing()) {
                 digest = ContentDigest.newSha256();
             }
-            long written = writer.write(slice, layer, channel, inPlace, digest, entry.path(), assembly);
+            long written = writer.write(slice, layer, file, inPlace, digest, entry.path());
             bytesWritten += written;
             boolean resized = newest && resize(channel, layer.size());
             changed |= written > 0 || resized || !inPlace;

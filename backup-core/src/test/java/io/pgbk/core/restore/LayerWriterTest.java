@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -20,28 +21,59 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LayerWriterTest {
 
     private static final int PAGE = 8192;
+    private static final int CHUNK = 64 * 1024;
+    private static final Set<OpenOption> READ_WRITE = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
     private static final FileData ANYWHERE = new FileData(BackupId.parse("20261129T021500Z"), 0, 0, 0, null);
+
+    private static final ExecutorService IO = Executors.newFixedThreadPool(2);
 
     @TempDir
     Path directory;
 
+    @AfterAll
+    static void stopIo() {
+        IO.shutdownNow();
+    }
+
     @Test
-    void aLargeFileIsHandedToWritebackEvery32MiBWhileItIsWritten() throws IOException {
+    void aLargeFileWrittenThroughTheCacheIsHandedToWritebackEvery32MiBWhileItIsWritten() throws IOException {
         int pages = 70 * 1024 * 1024 / PAGE;
         Path file = directory.resolve("16385");
         Files.createFile(file);
         List<Path> writtenBack = new ArrayList<>();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            new LayerWriter(writtenBack::add).write(new ByteArrayInputStream(pages(pages, 3)), whole((long) pages * PAGE),
-                    channel, false, null, "base/5/16385", file);
+        try (AssemblyFile target = AssemblyFile.open(file, READ_WRITE, false)) {
+            new LayerWriter(IO, writtenBack::add).write(new ByteArrayInputStream(pages(pages, 3)), whole((long) pages * PAGE),
+                    target, false, null, "base/5/16385");
         }
         assertThat(writtenBack).as("after 32 and 64 MiB").containsExactly(file, file);
+    }
+
+    @Test
+    void aNewFileIsWrittenPastTheCacheWithItsUnalignedTailThroughIt() throws IOException {
+        byte[] content = Arrays.copyOf(pages(5000, 6), 5000 * PAGE - 1000); // 39 MiB, then an incomplete last page
+        Path file = directory.resolve("PG_VERSION");
+        Files.createFile(file);
+        List<Path> writtenBack = new ArrayList<>();
+        try (AssemblyFile target = AssemblyFile.open(file, READ_WRITE, true)) {
+            long written = new LayerWriter(IO, writtenBack::add).write(new ByteArrayInputStream(content),
+                    whole(content.length), target, false, null, "base/5/PG_VERSION");
+
+            assertThat(written).isEqualTo(content.length);
+            assertThat(target.bufferedBytes()).as("the tail past the last whole 4 KiB block")
+                    .isEqualTo(content.length % AssemblyFile.ALIGNMENT);
+        }
+        assertThat(writtenBack).as("nothing for writeback to do").isEmpty();
+        assertThat(Files.readAllBytes(file)).isEqualTo(content);
     }
 
     @Test
@@ -105,16 +137,50 @@ class LayerWriterTest {
         Path file = directory.resolve("16387");
         Files.write(file, content);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            assertThat(new LayerWriter(path -> { }).digest(channel))
+            assertThat(new LayerWriter(IO, path -> { }).digest(channel))
                     .isEqualTo(ContentDigest.of(new ByteArrayInputStream(content)));
         }
     }
 
+    @Test
+    void chunksWrittenInTurnsThroughTwoBuffersAllArriveAtTheirPositions() throws IOException {
+        byte[] content = pages(40 * CHUNK / PAGE, 7);
+        Path path = directory.resolve("16384");
+        Files.createFile(path);
+        try (AssemblyFile file = AssemblyFile.open(path, READ_WRITE, true)) {
+            DirectWrites writes = new DirectWrites(IO, CHUNK);
+            for (int offset = 0; offset < content.length; offset += CHUNK) {
+                assertThat(file.takesDirectly(offset, CHUNK)).isTrue();
+                writes.write(file, content, offset, CHUNK, offset);
+            }
+            writes.drain();
+            assertThat(file.bufferedBytes()).isZero();
+        }
+        assertThat(Files.readAllBytes(path)).isEqualTo(content);
+    }
+
+    @Test
+    void aRefusedDirectWriteIsDoneAgainThroughTheCacheAndSoAreTheFollowingOnes() throws IOException {
+        byte[] content = pages(4 * CHUNK / PAGE, 8);
+        Path path = directory.resolve("16385");
+        Files.createFile(path);
+        FileChannel refusing = FileChannel.open(path, StandardOpenOption.WRITE);
+        refusing.close(); // every write through it fails, as one a file system rejects does
+        try (AssemblyFile file = new AssemblyFile(path, FileChannel.open(path, READ_WRITE), refusing)) {
+            DirectWrites writes = new DirectWrites(IO, CHUNK);
+            writes.write(file, content, 0, CHUNK, 0);
+            writes.drain();
+            assertThat(file.bufferedBytes()).as("the refused chunk, again through the cache").isEqualTo(CHUNK);
+            assertThat(file.takesDirectly(CHUNK, CHUNK)).as("the file's later writes go through the cache").isFalse();
+        }
+        assertThat(Files.readAllBytes(path)).isEqualTo(Arrays.copyOf(content, CHUNK));
+    }
+
     private static long write(Path file, FileLayer layer, byte[] stored, boolean compare) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long written = new LayerWriter(path -> { }).write(new ByteArrayInputStream(stored), layer, channel, compare, null,
-                    file.getFileName().toString(), file);
-            channel.truncate(layer.size());
+        try (AssemblyFile target = AssemblyFile.open(file, READ_WRITE, !compare)) {
+            long written = new LayerWriter(IO, path -> { }).write(new ByteArrayInputStream(stored), layer, target, compare,
+                    null, file.getFileName().toString());
+            target.channel().truncate(layer.size());
             return written;
         }
     }

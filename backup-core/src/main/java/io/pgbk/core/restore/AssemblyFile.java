@@ -24,6 +24,7 @@ package io.pgbk.core.restore;
 import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -84,9 +85,13 @@ final class AssemblyFile implements AutoCloseable {
 
     /** Writes buffer (a direct buffer aligned to ALIGNMENT) at position past the cache; on an IO thread. */
     void writeDirectly(ByteBuffer buffer, long position) throws IOException {
+        FileChannel channel = direct;
+        if (channel == null) { // another write failed meanwhile: this one is done again through the cache too
+            throw new ClosedChannelException();
+        }
         int start = buffer.position();
         while (buffer.hasRemaining()) {
-            direct.write(buffer, position + buffer.position() - start);
+            channel.write(buffer, position + buffer.position() - start);
         }
     }
 

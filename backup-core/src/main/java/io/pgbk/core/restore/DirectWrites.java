@@ -49,6 +49,16 @@ final class DirectWrites {
         }
     }
 
+    /**
+     * After the file's restore failed: waits until the writes in flight are over, whatever their
+     * outcome, so that none is left to a later file.
+     */
+    void discard() {
+        for (Slot slot : slots) {
+            slot.discard();
+        }
+    }
+
     private final class Slot {
         private final ByteBuffer buffer;
         private AssemblyFile file;
@@ -89,6 +99,23 @@ final class DirectWrites {
                 pending.cancel(true);
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while writing " + file.path());
+            } finally {
+                pending = null;
+                file = null;
+            }
+        }
+
+        void discard() {
+            if (pending == null) {
+                return;
+            }
+            try {
+                pending.get();
+            } catch (ExecutionException e) {
+                // the file is abandoned: how its write ended does not matter
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                Thread.currentThread().interrupt();
             } finally {
                 pending = null;
                 file = null;

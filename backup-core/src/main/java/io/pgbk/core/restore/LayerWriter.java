@@ -63,6 +63,19 @@ final class LayerWriter {
      */
     long write(InputStream slice, FileLayer layer, AssemblyFile target, boolean compare, MessageDigest digest,
             String file) throws IOException {
+        long written;
+        try {
+            written = writeChunks(slice, layer, target, compare, digest, file);
+        } catch (IOException | RuntimeException e) {
+            direct.discard();
+            throw e;
+        }
+        direct.drain();
+        return written;
+    }
+
+    private long writeChunks(InputStream slice, FileLayer layer, AssemblyFile target, boolean compare,
+            MessageDigest digest, String file) throws IOException {
         PageMap pages = layer.pages();
         long written = 0;
         long writtenBack = 0;
@@ -90,7 +103,6 @@ final class LayerWriter {
             }
             index += count;
         }
-        direct.drain();
         return written;
     }
 

@@ -89,10 +89,7 @@ final class AssemblyFile implements AutoCloseable {
         if (channel == null) { // another write failed meanwhile: this one is done again through the cache too
             throw new ClosedChannelException();
         }
-        int start = buffer.position();
-        while (buffer.hasRemaining()) {
-            channel.write(buffer, position + buffer.position() - start);
-        }
+        writeFully(channel, buffer, position);
     }
 
     /**
@@ -110,11 +107,16 @@ final class AssemblyFile implements AutoCloseable {
 
     /** Writes buffer at position through the cache. */
     void writeBuffered(ByteBuffer buffer, long position) throws IOException {
+        bufferedBytes += writeFully(channel, buffer, position);
+    }
+
+    /** Writes the buffer's remaining bytes at position; returns how many. */
+    private static int writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         int start = buffer.position();
         while (buffer.hasRemaining()) {
             channel.write(buffer, position + buffer.position() - start);
         }
-        bufferedBytes += buffer.position() - start;
+        return buffer.position() - start;
     }
 
     @Override

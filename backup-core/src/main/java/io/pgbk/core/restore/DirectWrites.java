@@ -106,19 +106,10 @@ final class DirectWrites {
         }
 
         void discard() {
-            if (pending == null) {
-                return;
-            }
             try {
-                pending.get();
-            } catch (ExecutionException e) {
+                finish();
+            } catch (IOException | RuntimeException e) {
                 // the file is abandoned: how its write ended does not matter
-            } catch (InterruptedException e) {
-                pending.cancel(true);
-                Thread.currentThread().interrupt();
-            } finally {
-                pending = null;
-                file = null;
             }
         }
     }

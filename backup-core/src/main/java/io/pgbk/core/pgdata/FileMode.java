@@ -49,6 +49,8 @@ public record FileMode(int bits) {
 
     @Override
     public String toString() {
-        return String.format("%04o", bits);
+        // not String.format: a backup's manifest writes one per file
+        String octal = Integer.toOctalString(bits);
+        return "0".repeat(Math.max(0, 4 - octal.length())) + octal;
     }
 }

@@ -48,15 +48,15 @@ final class LocalSegments {
     }
 
     /**
-     * The first length bytes of the segment if its successor proves it complete and it stayed in
-     * place while read; empty otherwise (not there, not finished, recycled meanwhile).
+     * The segment's first into.length bytes, in into, if its successor proves it complete and it
+     * stayed in place while read; empty otherwise (not there, not finished, recycled meanwhile).
      */
-    Optional<byte[]> complete(WalSegmentName name, WalSegmentName successor, int length) {
+    Optional<byte[]> complete(WalSegmentName name, WalSegmentName successor, byte[] into) {
         try {
             if (!written(successor)) {
                 return Optional.empty();
             }
-            return read(name, length);
+            return read(name, into);
         } catch (IOException e) {
             // recycled while read, or unreadable: the archived copy serves
             return Optional.empty();
@@ -64,14 +64,14 @@ final class LocalSegments {
     }
 
     /**
-     * The segment's first length bytes, whatever its state; empty when it is not there. Fails
-     * when it was recycled while read or is not a whole segment.
+     * The segment's first into.length bytes, in into, whatever its state; empty when it is not
+     * there. Fails when it was recycled while read or is not a whole segment.
      */
-    Optional<byte[]> read(WalSegmentName name, int length) throws IOException {
+    Optional<byte[]> read(WalSegmentName name, byte[] into) throws IOException {
         Path file = directory.resolve(name.toString());
         try {
             Object before = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-            byte[] bytes = new byte[length];
+            byte[] bytes = into;
             long size;
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                 size = channel.size();

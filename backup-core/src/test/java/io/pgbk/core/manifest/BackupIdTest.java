@@ -30,4 +30,12 @@ class BackupIdTest {
                     .hasMessageStartingWith("invalid backup id '" + text + "'");
         }
     }
+
+    @Test
+    void partKeysHaveFourDigitsAtLeast() {
+        BackupId id = BackupId.parse("20261129T021500Z");
+        assertThat(BackupManifest.partKey(id, 0)).isEqualTo("backups/20261129T021500Z/parts/0000.tar");
+        assertThat(BackupManifest.partKey(id, 42)).isEqualTo("backups/20261129T021500Z/parts/0042.tar");
+        assertThat(BackupManifest.partKey(id, 12345)).isEqualTo("backups/20261129T021500Z/parts/12345.tar");
+    }
 }

@@ -7,7 +7,9 @@ import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.seal.SealCheck;
 import io.pgbk.error.PgbkException;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ManifestJsonTest {
@@ -78,5 +80,46 @@ class ManifestJsonTest {
                 .isInstanceOf(PgbkException.class).hasMessageContaining("has format 4, newer than this pgbk (3)");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream("{\"id\": 3".getBytes(StandardCharsets.UTF_8)), "m"))
                 .isInstanceOf(PgbkException.class).hasMessageStartingWith("object m is not a valid backup manifest");
+    }
+
+    @Test
+    void readsAndWritesBackupJsonAsEarlierVersionsDid() throws Exception {
+        // written by pgbk's data binding, before manifests were streamed: the same bytes both ways
+        for (String name : List.of("incremental.json", "full.json")) {
+            byte[] earlier;
+            try (InputStream in = getClass().getResourceAsStream("/manifest/" + name)) {
+                earlier = in.readAllBytes();
+            }
+            BackupManifest read = json.read(new ByteArrayInputStream(earlier), name);
+            assertThat(new String(json.write(read), StandardCharsets.UTF_8)).as(name)
+                    .isEqualTo(new String(earlier, StandardCharsets.UTF_8));
+        }
+        assertThat(json.read(getClass().getResourceAsStream("/manifest/incremental.json"), "m"))
+                .usingRecursiveComparison().isEqualTo(SampleManifests.incremental());
+    }
+
+    @Test
+    void skipsFieldsItDoesNotKnowAndTakesNullListsAsEmpty() {
+        String text = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8)
+                .replace("\"label\" :", "\"later\" : { \"a\" : [ 1, { \"b\" : null } ] }, \"label\" :")
+                .replace("\"path\" : \"PG_VERSION\",", "\"path\" : \"PG_VERSION\", \"extra\" : [ [ ] ],")
+                .replace("\"tablespaces\" : [ {\n    \"oid\" : 16390,\n    \"location\" : \"/srv/ts1\"\n  } ]",
+                        "\"tablespaces\" : null");
+
+        BackupManifest read = json.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "m");
+
+        assertThat(read.tablespaces()).isEmpty();
+        assertThat(read).usingRecursiveComparison().ignoringFields("tablespaces")
+                .isEqualTo(SampleManifests.incremental());
+    }
+
+    @Test
+    void aValueOfTheWrongShapeIsAnInvalidManifest() {
+        String text = new String(json.write(SampleManifests.incremental()), StandardCharsets.UTF_8)
+                .replace("\"startLsn\" : \"0/3000028\"", "\"startLsn\" : [ \"0/3000028\" ]");
+
+        assertThatThrownBy(() -> json.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "m"))
+                .isInstanceOf(PgbkException.class)
+                .hasMessageStartingWith("object m is not a valid backup manifest: expected a value");
     }
 }

@@ -16,6 +16,9 @@ class FileModeTest {
         assertThat(mode).hasToString("0750");
         assertThat(FileMode.parse("0600").permissions()).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(FileMode.parse(mode.toString())).isEqualTo(mode);
+        assertThat(new FileMode(0)).hasToString("0000");
+        assertThat(new FileMode(07)).hasToString("0007");
+        assertThat(new FileMode(0777)).hasToString("0777");
     }
 
     @Test

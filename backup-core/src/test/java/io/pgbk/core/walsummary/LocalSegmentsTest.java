@@ -27,7 +27,7 @@ class LocalSegmentsTest {
         write(SEGMENT, SEGMENT);
         write(SUCCESSOR, SUCCESSOR);
 
-        assertThat(new LocalSegments(pgWal, ONE_MIB).complete(SEGMENT, SUCCESSOR, 4096))
+        assertThat(new LocalSegments(pgWal, ONE_MIB).complete(SEGMENT, SUCCESSOR, new byte[4096]))
                 .hasValueSatisfying(bytes -> assertThat(address(bytes)).isEqualTo(address(SEGMENT)));
     }
 
@@ -35,25 +35,25 @@ class LocalSegmentsTest {
     void withoutAWrittenSuccessorASegmentMayStillBeBeingWritten() throws IOException {
         write(SEGMENT, SEGMENT);
         LocalSegments local = new LocalSegments(pgWal, ONE_MIB);
-        assertThat(local.complete(SEGMENT, SUCCESSOR, 4096)).as("no successor").isEmpty();
+        assertThat(local.complete(SEGMENT, SUCCESSOR, new byte[4096])).as("no successor").isEmpty();
 
         write(SUCCESSOR, WalSegmentName.ofSegmentNumber(TimelineId.FIRST, 2, ONE_MIB));
-        assertThat(local.complete(SEGMENT, SUCCESSOR, 4096)).as("a recycled file under the successor's name")
+        assertThat(local.complete(SEGMENT, SUCCESSOR, new byte[4096])).as("a recycled file under the successor's name")
                 .isEmpty();
 
         Files.write(pgWal.resolve(SUCCESSOR.toString()), new byte[ONE_MIB.bytes()]);
-        assertThat(local.complete(SEGMENT, SUCCESSOR, 4096)).as("a successor of zeros").isEmpty();
+        assertThat(local.complete(SEGMENT, SUCCESSOR, new byte[4096])).as("a successor of zeros").isEmpty();
 
-        assertThat(local.read(SEGMENT, 4096)).as("read regardless, once the end is known to lie in it").isPresent();
+        assertThat(local.read(SEGMENT, new byte[4096])).as("read regardless, once the end is known to lie in it").isPresent();
     }
 
     @Test
     void aFileThatIsNotAWholeSegmentIsRefused() throws IOException {
         Files.write(pgWal.resolve(SEGMENT.toString()), new byte[8192]);
 
-        assertThatThrownBy(() -> new LocalSegments(pgWal, ONE_MIB).read(SEGMENT, 4096))
+        assertThatThrownBy(() -> new LocalSegments(pgWal, ONE_MIB).read(SEGMENT, new byte[4096]))
                 .hasMessageContaining("is not a whole segment");
-        assertThat(new LocalSegments(pgWal, ONE_MIB).read(SUCCESSOR, 4096)).as("missing").isEmpty();
+        assertThat(new LocalSegments(pgWal, ONE_MIB).read(SUCCESSOR, new byte[4096])).as("missing").isEmpty();
     }
 
     /** A segment file named name whose first page header says it is at address's start. */

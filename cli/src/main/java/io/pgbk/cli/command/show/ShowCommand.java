@@ -57,7 +57,8 @@ public final class ShowCommand implements PgbkCommand {
         PrintWriter out = context.out();
         if (json) {
             ManifestJson manifestJson = new ManifestJson();
-            ObjectNode document = manifestJson.mapper().valueToTree(backup);
+            // exactly backup.json, with the note added
+            ObjectNode document = (ObjectNode) manifestJson.mapper().readTree(manifestJson.write(backup));
             walGap.ifPresent(note -> document.put("walGap", note));
             out.println(manifestJson.mapper().writeValueAsString(document));
             return ExitStatus.OK;

@@ -132,17 +132,27 @@ public final class ManifestJson {
      * as a malformed backup id, included); newer formats refused.
      */
     private static BackupManifest parse(String objectName, InputStream in, boolean headOnly) {
-        BackupManifest manifest;
         try (JsonParser parser = FACTORY.createParser(in)) {
-            manifest = new ManifestReader(parser).manifest(headOnly);
+            return new ManifestReader(parser).manifest(headOnly);
+        } catch (NewerFormat e) {
+            throw new PgbkException("backup manifest " + objectName + " has format " + e.formatVersion
+                    + ", newer than this pgbk (" + BackupManifest.FORMAT_VERSION + "): upgrade pgbk");
         } catch (IOException | RuntimeException e) {
             throw invalid(objectName, e);
         }
-        if (manifest.formatVersion() > BackupManifest.FORMAT_VERSION) {
-            throw new PgbkException("backup manifest " + objectName + " has format " + manifest.formatVersion()
-                    + ", newer than this pgbk (" + BackupManifest.FORMAT_VERSION + "): upgrade pgbk");
+    }
+
+    /**
+     * A manifest of a format newer than this pgbk's, found at its formatVersion (its first field):
+     * the rest is not read, since its fields may have changed form.
+     */
+    private static final class NewerFormat extends RuntimeException {
+        final int formatVersion;
+
+        NewerFormat(int formatVersion) {
+            super(null, null, false, false);
+            this.formatVersion = formatVersion;
         }
-        return manifest;
     }
 
     private static PgbkException invalid(String objectName, Exception e) {
@@ -304,7 +314,7 @@ public final class ManifestJson {
             };
             fields(field -> {
                 switch (field) {
-                    case "formatVersion" -> manifest.formatVersion = (int) number(in);
+                    case "formatVersion" -> manifest.formatVersion = formatVersion(number(in));
                     case "id" -> manifest.id = backupId();
                     case "type" -> manifest.type = text(in, BackupType::parse);
                     case PARENT_FIELD -> manifest.parent = backupId();
@@ -572,6 +582,13 @@ public final class ManifestJson {
             case VALUE_FALSE, VALUE_NULL -> false;
             default -> throw new JsonParseException(in, "expected true or false, found " + in.currentToken());
         };
+    }
+
+    private static int formatVersion(long version) {
+        if (version > BackupManifest.FORMAT_VERSION) {
+            throw new NewerFormat((int) Math.min(version, Integer.MAX_VALUE));
+        }
+        return (int) version;
     }
 
     private static TimelineId timeline(String text) {

@@ -78,6 +78,10 @@ class ManifestJsonTest {
                 .replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8)), "m"))
                 .isInstanceOf(PgbkException.class).hasMessageContaining("has format 4, newer than this pgbk (3)");
+        // a newer format may give its fields other forms: the version is what the reader is told
+        String reshaped = newer.replace("\"startLsn\" : \"0/3000028\"", "\"startLsn\" : { \"timeline\" : 1 }");
+        assertThatThrownBy(() -> json.read(new ByteArrayInputStream(reshaped.getBytes(StandardCharsets.UTF_8)), "m"))
+                .isInstanceOf(PgbkException.class).hasMessageContaining("has format 4, newer than this pgbk (3)");
         assertThatThrownBy(() -> json.read(new ByteArrayInputStream("{\"id\": 3".getBytes(StandardCharsets.UTF_8)), "m"))
                 .isInstanceOf(PgbkException.class).hasMessageStartingWith("object m is not a valid backup manifest");
     }

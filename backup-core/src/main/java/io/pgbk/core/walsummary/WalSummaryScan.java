@@ -55,8 +55,8 @@ public final class WalSummaryScan {
     private final Optional<LocalSegments> local;
     /**
      * Each reader thread's arrays for a segment and its successor's first pages, reused from one
-     * segment to the next: a fresh 16 MiB array per segment cost zeroing and page faults, a sixth
-     * of a summary's CPU time.
+     * segment to the next: a fresh 16 MiB array per segment cost zeroing and page faults, about a
+     * seventh of a summary's CPU samples.
      */
     private final ThreadLocal<byte[]> segmentBuffer;
     private final ThreadLocal<byte[]> prefixBuffer;

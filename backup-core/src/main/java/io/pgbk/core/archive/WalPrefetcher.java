@@ -9,7 +9,9 @@
  * again every second, since archiving may still be under way, and each answer is recorded in the
  * spool (PrefetchQueue.recordMissing). The history files recovery asks for when it starts and
  * when it ends, at the end of the archive or at a target (this timeline's and the next one's),
- * are looked for every second as well, so that neither costs a JVM.
+ * are looked for every second as well, so that neither costs a JVM, and before the first request is
+ * answered: recovery asks for the next timeline's history file right after it learns that a
+ * segment is missing, which may be the prefetcher's first answer.
  *
  * A segment recovery asks for and in/ lacks (not fetched yet, taken already and read again at the
  * end of recovery, on another timeline) is requested by bin/pgbk in want/: it waits for the answer
@@ -115,18 +117,32 @@ public final class WalPrefetcher {
 
     private void follow(PrefetchQueue queue, WalSegmentSize size) throws InterruptedException {
         WalArchive archive = new WalArchive(repository, Compression.NONE);
-        WalSegmentName start = null;
-        WalSegmentName next = null;
+        WalSegmentName start = queue.requestedStart().orElse(null);
+        WalSegmentName next = start;
+        if (start != null) {
+            queue.keepOnly(window(start, size));
+            log.info("prefetching from {}", start);
+        }
         Set<String> lastQueued = Set.of();
         boolean atEnd = false;
         Instant lastMovement = clock.instant();
         Instant historiesChecked = Instant.MIN;
         while (Duration.between(lastMovement, clock.instant()).compareTo(idleTimeout) < 0) {
+            // Before any answer: recovery asks for a history file right after it learns that a segment
+            // is missing, and bin/pgbk starts a JVM when it finds no fresh marker for it.
+            if (next != null && !clock.instant().isBefore(historiesChecked.plus(HISTORY_POLL))) {
+                historiesChecked = clock.instant();
+                lookForTimelineHistories(queue, archive, next.timeline(), historiesChecked);
+            }
             // bin/pgbk waits for these instead of starting a JVM: they come before reading ahead.
             for (String request : queue.requested()) {
                 try {
                     WalSegmentName wanted = WalSegmentName.parse(request);
                     if (next == null || !onCourse(wanted, next, size)) {
+                        if (next == null || !wanted.timeline().equals(next.timeline())) {
+                            historiesChecked = clock.instant();
+                            lookForTimelineHistories(queue, archive, wanted.timeline(), historiesChecked);
+                        }
                         start = wanted;
                         next = wanted;
                         queue.continueFrom(wanted);
@@ -154,10 +170,6 @@ public final class WalPrefetcher {
                 queue.keepOnly(window(start, size));
                 log.info("prefetching from {}", start);
                 lastMovement = clock.instant();
-            }
-            if (!clock.instant().isBefore(historiesChecked.plus(HISTORY_POLL))) {
-                historiesChecked = clock.instant();
-                lookForTimelineHistories(queue, archive, next.timeline(), historiesChecked);
             }
             Set<String> queued = queue.queued();
             if (!queued.equals(lastQueued)) {

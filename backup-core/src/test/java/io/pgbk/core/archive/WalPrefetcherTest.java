@@ -2,9 +2,11 @@ package io.pgbk.core.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgbk.core.backup.FaultyStore;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.SyntheticSegment;
+import io.pgbk.core.wal.SystemIdentifier;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.storage.local.LocalObjectStore;
@@ -14,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,17 +36,22 @@ class WalPrefetcherTest {
     Path pgWal;
     @TempDir
     Path spoolPath;
+    private Repository repository;
     private WalArchive archive;
     private ArchiveSpool spool;
     private Thread prefetcher;
 
     @BeforeEach
     void open() {
-        Repository repository = Repository.open(new LocalObjectStore(repositoryRoot), "main");
+        repository = Repository.open(new LocalObjectStore(repositoryRoot), "main");
         archive = new WalArchive(repository, Compression.NONE);
         spool = ArchiveSpool.of(spoolPath, "main");
+        prefetcher = prefetcherThread(repository);
+    }
+
+    private Thread prefetcherThread(Repository repository) {
         WalPrefetcher walPrefetcher = new WalPrefetcher(repository, spool, 4, 1, DEADLINE, Clock.systemUTC());
-        prefetcher = new Thread(() -> {
+        return new Thread(() -> {
             try {
                 walPrefetcher.run();
             } catch (InterruptedException e) {
@@ -142,6 +151,35 @@ class WalPrefetcherTest {
         assertThat(markerTime(in.resolve("000000020000000000000003.missing"))).isBetween(before, Instant.now().toEpochMilli());
         assertThat(queue.requestedStart()).as("re-aimed at the other timeline").contains(WalSegmentName.parse("000000020000000000000003"));
         assertThat(queue.queued()).as("what lies off the new course is dropped").isEmpty();
+    }
+
+    @Test
+    void theHistoriesAreLookedAtBeforeTheFirstRequestIsAnswered() throws IOException, InterruptedException {
+        push("000000010000000000000001");
+        PrefetchQueue queue = spool.prefetchQueue();
+        Path in = queue.directory();
+        Path historyMarker = in.resolve("00000002.history.missing");
+        // As the wal-fetch that started the prefetcher leaves the spool, recovery having taken the first segment.
+        queue.bindTo(new SystemIdentifier(SYSTEM));
+        queue.continueFrom(WalSegmentName.parse("000000010000000000000002"));
+        // Recovery asks for the end of the archive before the prefetcher is up, then at once for the
+        // next timeline's history file: its marker must be there when the request is answered.
+        Path request = request("000000010000000000000002");
+        List<Boolean> markedWhenAsked = new CopyOnWriteArrayList<>();
+        Repository watched = Repository.open(FaultyStore.watchingReads(new LocalObjectStore(repositoryRoot), key -> {
+            if (key.contains("000000010000000000000002")) {
+                markedWhenAsked.add(Files.exists(historyMarker));
+            }
+        }), "main");
+        prefetcher = prefetcherThread(watched);
+
+        prefetcher.start();
+        awaitUntil(() -> !Files.exists(request));
+
+        assertThat(markedWhenAsked).as("the history marker existed whenever the requested segment was looked for")
+                .isNotEmpty().doesNotContain(false);
+        assertThat(in.resolve("000000010000000000000002.missing")).exists();
+        assertThat(in.resolve("00000001.history.missing")).exists();
     }
 
     /** What bin/pgbk writes when it waits for the prefetcher. */

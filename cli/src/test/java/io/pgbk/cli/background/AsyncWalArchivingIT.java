@@ -123,8 +123,9 @@ class AsyncWalArchivingIT {
             primary.execute("CREATE TABLE t (id int PRIMARY KEY, payload text)");
             Path jvms = Files.createDirectory(work.path().resolve("jvms"));
             ServiceUser.forServers().takeOwnership(jvms);
-            // Every JVM restore_command starts leaves a log file named after its process id (%% is % to PostgreSQL).
-            String restore = "PGBK_JAVA_OPTS=-Xlog:gc:file=" + jvms + "/%%p.log "
+            // Every JVM restore_command starts leaves a log file named after the file asked for and its
+            // process id (%f is the file to PostgreSQL, %% is %).
+            String restore = "PGBK_JAVA_OPTS=-Xlog:gc:file=" + jvms + "/%f-%%p.log "
                     + pgbk.command("--config", config.toString(), "--quiet", "wal-fetch", "%f", "%p");
             StandbyOptions standbyOptions = StandbyOptions.archiveOnly(restore)
                     .withServer(PostgresOptions.defaults().withWalSegmentSizeMb(1).withSetting("restore_command", restore));
@@ -147,7 +148,7 @@ class AsyncWalArchivingIT {
                 assertThat(expected).startsWith("40000 ");
                 assertThat(standby.queryForString(rows)).isEqualTo(expected);
                 assertThat(jvmLogs(jvms)).as("one JVM, for the first timeline history probe, which starts the prefetcher; "
-                        + standby.logTail(80)).hasSize(1);
+                        + standby.logTail(80) + "\nthe prefetcher's log:\n" + prefetcherLog()).hasSize(1);
             }
         }
     }
@@ -253,6 +254,11 @@ class AsyncWalArchivingIT {
             assertThat(historyMarkedInTheFuture.errLines()).as("asked the repository").containsExactly(
                     "pgbk: WAL file 00000002.history is not in file://" + repository() + " cluster 'main'");
         }
+    }
+
+    private String prefetcherLog() throws IOException {
+        Path log = spool.resolve("archive/main/prefetch.log");
+        return Files.exists(log) ? Files.readString(log) : "(none)";
     }
 
     private static List<Path> jvmLogs(Path directory) {

@@ -32,7 +32,12 @@ public record WalSegmentHeader(int pgMajorVersion, TimelineId pageTimeline, Lsn 
             0xD116, 17,
             0xD118, 18);
     private static final int XLP_LONG_HEADER = 0x0002;
-    private static final int XLP_ALL_FLAGS = 0x0007;
+    /*
+     * XLP_FIRST_IS_CONTRECORD, XLP_LONG_HEADER, XLP_BKP_REMOVABLE and XLP_FIRST_IS_OVERWRITE_CONTRECORD
+     * (0x0008: the first page after a record that a crash left incomplete, in every version pgbk
+     * reads; a segment may begin with it).
+     */
+    private static final int XLP_ALL_FLAGS = 0x000F;
     private static final int MIN_BLOCK_SIZE = 1024;
     private static final int MAX_BLOCK_SIZE = 64 * 1024;
 

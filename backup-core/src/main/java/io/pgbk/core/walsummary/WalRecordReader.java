@@ -12,7 +12,12 @@
  *    reference (id, fork and flags, data length, an optional page image header, the relation
  *    unless it is the previous block's, the block number), then the main data header; then the
  *    blocks' images and data, and the main data last;
- *  - an XLOG_SWITCH record ends its segment: the rest is padding.
+ *  - an XLOG_SWITCH record ends its segment: the rest is padding;
+ *  - a record that a crash left incomplete is abandoned: crash recovery ends before it and writes
+ *    its next record where the rest would have begun, on a page flagged
+ *    XLP_FIRST_IS_OVERWRITE_CONTRECORD instead of XLP_FIRST_IS_CONTRECORD. Reading goes on from
+ *    there; the blocks the abandoned record named, if its headers were read, stay reported (more
+ *    pages read by a backup, never fewer).
  * Only the headers are decoded; images and data are skipped by their lengths, so the cost is
  * the pages' arrival, not the records.
  *
@@ -38,6 +43,7 @@ final class WalRecordReader {
     private static final int LONG_PAGE_HEADER = 40;
     private static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
     private static final int XLP_LONG_HEADER = 0x0002;
+    private static final int XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
     private static final int RECORD_HEADER = 24;
     /**
      * More than the longest header section: the record header, 33 block headers of at most 27
@@ -135,11 +141,22 @@ final class WalRecordReader {
                     return records;
                 }
             }
-            if (record(from)) {
-                // XLOG_SWITCH: the rest of the segment is padding
-                offset = segment.length;
+            try {
+                if (record(from)) {
+                    // XLOG_SWITCH: the rest of the segment is padding
+                    offset = segment.length;
+                }
+                records++;
+            } catch (AbandonedRecord e) {
+                // the next record begins after the page header the record ran into
             }
-            records++;
+        }
+    }
+
+    /** Unwinds the reading of a record that a crash left incomplete, from the page that says so. */
+    private static final class AbandonedRecord extends RuntimeException {
+        AbandonedRecord() {
+            super(null, null, false, false);
         }
     }
 
@@ -300,6 +317,11 @@ final class WalRecordReader {
         }
         int info = pageHeader();
         boolean continued = (info & XLP_FIRST_IS_CONTRECORD) != 0;
+        if (!continued && recordRemaining > 0 && (info & XLP_FIRST_IS_OVERWRITE_CONTRECORD) != 0) {
+            offset += (info & XLP_LONG_HEADER) != 0 ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+            recordRemaining = 0;
+            throw new AbandonedRecord();
+        }
         if (continued != recordRemaining > 0 || continued && remLen() != recordRemaining) {
             throw new IOException("WAL page " + new Lsn(segmentStart + offset) + (continued
                     ? " continues a record by " + remLen() + " bytes, but " + recordRemaining + " were due"

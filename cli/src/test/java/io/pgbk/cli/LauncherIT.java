@@ -5,8 +5,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -79,5 +83,110 @@ class LauncherIT {
 
         assertThat(result.status()).as(result.err()).isZero();
         assertThat(result.out()).containsPattern("s3-secret-key +\\*+  \\(PGBK_S3_SECRET_KEY\\)").doesNotContain("sekrit-value");
+    }
+
+    /**
+     * A full restore from a local repository: while the JVM starts, the launcher reads the parts of
+     * the backup and of its ancestors that the page cache lacks (docs/pitr.md). A stand-in for java
+     * stops the reader (SIGSTOP), reports its command line and exits; the launcher must then have
+     * sent it SIGTERM, pending until the test lets it go on. The parts are sparse files, which the
+     * page cache does not hold until they are read, large enough that the reader is still at work
+     * when the stand-in looks.
+     */
+    @Test
+    void aRestoreReadsTheUncachedPartsOfItsBackupChainWhileTheJvmStarts() throws IOException {
+        Path backups = Files.createDirectories(pgbk.directory().resolve("repository/main/backups"));
+        List<String> chain = new ArrayList<>(backupWithParts(backups, "20260102T000000Z", "20260101T000000Z", 1));
+        chain.addAll(backupWithParts(backups, "20260101T000000Z", null, 2));
+        Path unfinished = Files.createDirectories(backups.resolve("20260103T000000Z/parts"));
+        sparseFile(unfinished.resolve("0000.tar"));
+        Path config = Files.writeString(pgbk.directory().resolve("pgbk.yaml"),
+                "repo: " + backups.getParent().getParent() + "\n");
+        Path report = pgbk.directory().resolve("reader");
+        Path javaHome = Files.createDirectories(pgbk.directory().resolve("java/bin")).getParent();
+        Path java = Files.writeString(javaHome.resolve("bin/java"), """
+                #!/bin/bash
+                for pid in $(pgrep -P "$PPID" -x cat); do
+                    kill -STOP "$pid"
+                    echo "$pid"
+                    tr '\\0' '\\n' < "/proc/$pid/cmdline"
+                done > "$READER_REPORT"
+                exit 3
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> environment = Map.of("JAVA_HOME", javaHome.toString(), "READER_REPORT", report.toString());
+
+        for (List<String> arguments : List.of(List.of("--backup", "20260102T000000Z"), List.<String>of(),
+                List.of("--backup=latest", "--force"))) {
+            PgbkInstallation.Result result = restore(config, environment, arguments);
+
+            assertThat(result.status()).as("the JVM's exit status, " + arguments).isEqualTo(3);
+            List<String> reader = Files.readAllLines(report);
+            assertThat(reader).as("the reader, " + arguments).hasSizeGreaterThan(2);
+            List<String> expected = new ArrayList<>(List.of("cat", "--"));
+            expected.addAll(chain);
+            assertThat(reader.subList(1, reader.size())).isEqualTo(expected);
+            long pid = Long.parseLong(reader.get(0));
+            assertThat(pendingSignals(pid) & 1L << (15 - 1)).as("SIGTERM sent when the JVM ended").isNotZero();
+            PgbkInstallation.Result resumed = PgbkInstallation.run(List.of("kill", "-CONT", Long.toString(pid)),
+                    pgbk.directory(), Map.of());
+            assertThat(resumed.status()).as(resumed.err()).isZero();
+            new Poll(Duration.ofSeconds(30)).until("the reader to end", () -> ProcessHandle.of(pid)
+                    .map(process -> !process.isAlive()).orElse(true), () -> "");
+        }
+
+        Path cached = Files.createDirectories(backups.resolve("20260104T000000Z/parts"));
+        Files.write(cached.resolve("0000.tar"), new byte[64 * 1024]);
+        Files.writeString(cached.resolve("../backup.json"), manifestHead("20260104T000000Z", null));
+        for (List<String> arguments : List.of(List.of("--delta"), List.of("--target-time", "2026-01-02 00:00:00+00"),
+                List.of("--backup", "20260104T000000Z"))) {
+            PgbkInstallation.Result result = restore(config, environment, arguments);
+
+            assertThat(result.status()).isEqualTo(3);
+            assertThat(Files.readAllLines(report)).as("no reader for " + arguments).isEmpty();
+        }
+    }
+
+    private PgbkInstallation.Result restore(Path config, Map<String, String> environment, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(pgbk.launcher().toString(), "--config", config.toString(),
+                "restore", "--pgdata", pgbk.directory().resolve("target").toString()));
+        command.addAll(arguments);
+        return PgbkInstallation.run(command, pgbk.directory(), environment);
+    }
+
+    /** Signals pending for the process (SigPnd and ShdPnd of /proc/PID/status), bit n - 1 for signal n. */
+    private static long pendingSignals(long pid) throws IOException {
+        long pending = 0;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
+                pending |= Long.parseUnsignedLong(line.substring(line.indexOf(':') + 1).strip(), 16);
+            }
+        }
+        return pending;
+    }
+
+    /** A backup's manifest as far as the launcher reads it, and its parts: the paths of those, in order. */
+    private static List<String> backupWithParts(Path backups, String id, String parent, int parts) throws IOException {
+        Path directory = Files.createDirectories(backups.resolve(id).resolve("parts"));
+        Files.writeString(backups.resolve(id).resolve("backup.json"), manifestHead(id, parent));
+        List<String> written = new ArrayList<>();
+        for (int part = 0; part < parts; part++) {
+            written.add(sparseFile(directory.resolve("%04d.tar".formatted(part))).toString());
+        }
+        return written;
+    }
+
+    private static String manifestHead(String id, String parent) {
+        return "PGBK\u0001\u0000{\n  \"formatVersion\" : 3,\n  \"id\" : \"" + id + "\",\n  \"type\" : \""
+                + (parent == null ? "full" : "incr") + "\",\n  \"parent\" : "
+                + (parent == null ? "null" : "\"" + parent + "\"") + ",\n  \"files\" : [ ]\n}\n";
+    }
+
+    /** 1 GiB of which no page is in the page cache until read: reading it takes a while. */
+    private static Path sparseFile(Path path) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(1L << 30);
+        }
+        return path;
     }
 }

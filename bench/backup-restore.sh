@@ -31,7 +31,7 @@
 # single measurement on stderr.
 #
 # Usage: bench/backup-restore.sh
-#   env: BENCH_SCALE=100 BENCH_RANDOM_MB=1024 BENCH_REPLAY_MB=1200 RUNS=3 RESTORE_RUNS=5 COLD_RUNS=3 REPLAY_RUNS=5
+#   env: BENCH_SCALE=100 BENCH_RANDOM_MB=1024 BENCH_REPLAY_MB=1200 RUNS=3 RESTORE_RUNS=5 COLD_RUNS=5 REPLAY_RUNS=5
 #        JOBS=2 KEEP=0
 #        (RESTORE_RUNS: rounds of the four restores, REPLAY_RUNS of the restore + replay pair: their
 #        times spread the most, and each round takes seconds where a backup round takes a minute)
@@ -44,7 +44,7 @@ RANDOM_MB=${BENCH_RANDOM_MB:-1024}
 REPLAY_MB=${BENCH_REPLAY_MB:-1200}  # 1800-byte rows: about 1.1 GiB of WAL
 RUNS=${RUNS:-3}
 RESTORE_RUNS=${RESTORE_RUNS:-5}
-COLD_RUNS=${COLD_RUNS:-3}
+COLD_RUNS=${COLD_RUNS:-5}
 REPLAY_RUNS=${REPLAY_RUNS:-5}
 JOBS=${JOBS:-2}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}

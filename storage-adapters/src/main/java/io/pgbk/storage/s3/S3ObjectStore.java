@@ -17,8 +17,10 @@
  * PreconditionFailed may also answer the SDK's retry of our own write whose first answer was lost
  * (a reset connection): when the stored object's ETag is the one our write gives (the MD5 of what
  * we sent; for a multipart upload the MD5 of its parts' MD5s, "-" and their count), it is our
- * object, or one with the same bytes, and the write counts as done. With SSE-KMS ETags are no
- * MD5s: such a retry reads as "the key is taken".
+ * object, or one with the same bytes, and the write counts as done. The same holds when every
+ * attempt's answer was lost (the retries then fail too, and the PreconditionFailed is never heard):
+ * before reporting the failure, the object's ETag is asked for. With SSE-KMS ETags are no MD5s:
+ * such a retry reads as "the key is taken", and such a failure stays a failure.
  *
  * Every failure becomes one StorageException line naming the location and what went wrong
  * (unreachable endpoint, credentials, missing bucket, or S3's error code); never a secret.
@@ -150,8 +152,26 @@ public final class S3ObjectStore implements ObjectStore {
                 return !keyTakenWithoutConditionalWrites(key) && putObject(key, objectKey, content, false);
             }
             throw failure("write", key, e);
+        } catch (SdkClientException e) {
+            // Every attempt's answer lost: the first may still have stored the object, and its
+            // retries found the key taken without our hearing it (seen once in CI, "Error writing
+            // request body to server" five times). Our bytes under the key mean the write is done.
+            if (holdsAnyway(key, objectKey, HexFormat.of().formatHex(md5().digest(content)))) {
+                log.info("the answers to the write of {} were lost, but it holds what was written", key);
+                return true;
+            }
+            throw failure("write", key, e);
         } catch (SdkException e) {
             throw failure("write", key, e);
+        }
+    }
+
+    /** hasETag, false when even that cannot be asked: the write's own failure is the one to report. */
+    private boolean holdsAnyway(String key, String objectKey, String expected) {
+        try {
+            return hasETag(key, objectKey, expected);
+        } catch (StorageException e) {
+            return false;
         }
     }
 

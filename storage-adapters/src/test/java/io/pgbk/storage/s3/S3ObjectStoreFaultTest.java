@@ -145,6 +145,23 @@ class S3ObjectStoreFaultTest {
     }
 
     @Test
+    void aConditionalPutWhoseEveryAnswerWasLostCountsAsWrittenWhenTheKeyHoldsItsBytes() throws IOException {
+        byte[] content = randomBytes(300_000);
+        try (FaultyTcpProxy proxy = FaultyTcpProxy.to(server.port());
+                S3ObjectStore store = new S3ObjectStore(settings(proxyEndpoint(proxy)).withMaxAttempts(1))) {
+            proxy.loseAnswerAfter(200_000);
+
+            // the server stored the object, the one attempt saw a reset: no retry to hear PreconditionFailed
+            assertThat(store.putIfAbsent("wal/every-answer-lost", new ByteArrayInputStream(content))).isTrue();
+
+            assertThat(proxy.resets()).isEqualTo(1);
+            try (InputStream in = store.get("wal/every-answer-lost").orElseThrow()) {
+                assertThat(in.readAllBytes()).isEqualTo(content);
+            }
+        }
+    }
+
+    @Test
     void aConditionalMultipartUploadWhoseCompletionAnswerWasLostCountsAsWritten() throws IOException {
         byte[] content = randomBytes(11 * MIB);
         try (FaultyTcpProxy proxy = FaultyTcpProxy.to(server.port());

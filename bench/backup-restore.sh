@@ -219,19 +219,7 @@ warm_target() { warm "$B/target"; }
 # finds the standby cached before a backup; the cold case has a round of its own.
 warm_repo() { warm "$1"; }
 # posix_fadvise(DONTNEED) on every file under the directories: out of the page cache.
-evict() {
-    python3 - "$@" <<'PY'
-import os, sys
-for root in sys.argv[1:]:
-    for directory, _, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(directory, name), os.O_RDONLY)
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
-PY
-}
+evict() { python3 "$ROOT/bench/evict.py" "$@"; }
 
 # One measurement: "section|tool|run|seconds|bytes|peak RSS KiB|load" into $B/results.
 record() { echo "$1|$2|$3|$4|$5|$6|$7" >> "$B/results"; log "$1 $2 #$3: ${4}s ${5} bytes rss ${6} KiB load $7"; }

@@ -22,18 +22,7 @@ case ${CACHE:-both} in
     *) caches=(cold warm) ;;
 esac
 
-evict() {
-    python3 - "$1" <<'PY'
-import os, sys
-for directory, _, files in os.walk(sys.argv[1]):
-    for name in files:
-        fd = os.open(os.path.join(directory, name), os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-PY
-}
+evict() { python3 "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/evict.py" "$@"; }
 
 restore() { # cache launcher
     rm -rf "$B/target"

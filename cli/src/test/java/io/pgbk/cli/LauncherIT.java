@@ -6,13 +6,19 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -144,6 +150,88 @@ class LauncherIT {
 
             assertThat(result.status()).isEqualTo(3);
             assertThat(Files.readAllLines(report)).as("no reader for " + arguments).isEmpty();
+        }
+    }
+
+    /**
+     * While the reader runs, the JVM is the launcher's child, not the launcher itself: a TERM or an
+     * INT sent to the launcher's pid alone (a service manager's stop) must reach the JVM, whose
+     * shutdown cleans up, and the launcher must exit with the JVM's status once it has ended. INT
+     * arrives as TERM: a background command starts with INT ignored. Both ways the launcher runs a
+     * JVM as a child: recording the class-data archive (none yet), and with one.
+     */
+    @Test
+    void aSignalToTheLauncherReachesTheJvmItRuns() throws Exception {
+        Path backups = Files.createDirectories(pgbk.directory().resolve("repository/main/backups"));
+        backupWithParts(backups, "20260101T000000Z", null, 1);
+        Path config = Files.writeString(pgbk.directory().resolve("pgbk.yaml"),
+                "repo: " + backups.getParent().getParent() + "\n");
+        Path started = pgbk.directory().resolve("started");
+        Path signalled = pgbk.directory().resolve("signalled");
+        Path javaHome = Files.createDirectories(pgbk.directory().resolve("java/bin")).getParent();
+        Path java = Files.writeString(javaHome.resolve("bin/java"), """
+                #!/bin/bash
+                trap 'echo TERM > "$SIGNALLED"; exit 143' TERM
+                trap 'echo HUP > "$SIGNALLED"; exit 129' HUP
+                echo "$$" > "$STARTED"
+                while :; do sleep 1 & wait $!; done
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path archive = pgbk.directory().resolve("lib/pgbk-restore.jsa");
+
+        for (String signal : List.of("TERM", "INT", "HUP")) {
+            for (boolean recorded : List.of(false, true)) {
+                Files.deleteIfExists(started);
+                Files.deleteIfExists(signalled);
+                Files.deleteIfExists(archive);
+                if (recorded) {
+                    Files.setLastModifiedTime(Files.writeString(archive, "stand-in"),
+                            FileTime.from(Instant.now().plusSeconds(60)));
+                }
+                ProcessBuilder builder = new ProcessBuilder(pgbk.launcher().toString(), "--config", config.toString(),
+                        "restore", "--pgdata", pgbk.directory().resolve("target").toString())
+                        .redirectErrorStream(true).redirectOutput(pgbk.directory().resolve("launcher.log").toFile());
+                builder.environment().putAll(Map.of("JAVA_HOME", javaHome.toString(), "STARTED", started.toString(),
+                        "SIGNALLED", signalled.toString()));
+                Process launcher = builder.start();
+                try {
+                    new Poll(Duration.ofSeconds(30)).until("the stand-in for java to start", () -> pidIn(started) > 0,
+                            () -> "");
+                    long jvm = pidIn(started);
+                    assertThat(ProcessHandle.of(jvm).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                            .as("the JVM is the launcher's child").contains(launcher.pid());
+
+                    PgbkInstallation.Result kill = PgbkInstallation.run(
+                            List.of("kill", "-" + signal, Long.toString(launcher.pid())), pgbk.directory(), Map.of());
+                    assertThat(kill.status()).as(kill.err()).isZero();
+
+                    assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).as("the launcher ends").isTrue();
+                    String expected = signal.equals("HUP") ? "HUP" : "TERM";
+                    assertThat(Files.readString(signalled).strip()).as(signal + ", archive " + recorded)
+                            .isEqualTo(expected);
+                    assertThat(launcher.exitValue()).isEqualTo(expected.equals("HUP") ? 129 : 143);
+                    assertThat(ProcessHandle.of(jvm).map(ProcessHandle::isAlive)).as("the JVM has ended")
+                            .isNotEqualTo(Optional.of(true));
+                } finally {
+                    launcher.destroyForcibly();
+                    long stand = pidIn(started);
+                    if (stand > 0) {
+                        ProcessHandle.of(stand).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The pid the stand-in for java wrote into file, or 0 before it has. */
+    private static long pidIn(Path file) {
+        try {
+            String text = Files.readString(file).strip();
+            return text.isEmpty() ? 0 : Long.parseLong(text);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -169,15 +169,17 @@ class LauncherIT {
         Path started = pgbk.directory().resolve("started");
         Path signalled = pgbk.directory().resolve("signalled");
         Path javaHome = Files.createDirectories(pgbk.directory().resolve("java/bin")).getParent();
+        Path arguments = pgbk.directory().resolve("arguments");
         Path java = Files.writeString(javaHome.resolve("bin/java"), """
                 #!/bin/bash
                 trap 'echo TERM > "$SIGNALLED"; exit 143' TERM
                 trap 'echo HUP > "$SIGNALLED"; exit 129' HUP
+                echo "$*" > "$ARGUMENTS"
                 echo "$$" > "$STARTED"
                 while :; do sleep 1 & wait $!; done
                 """);
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path archive = pgbk.directory().resolve("lib/pgbk-restore.jsa");
+        Path archive = pgbk.directory().resolve("lib/pgbk-restore.java.jsa");
 
         for (String signal : List.of("TERM", "INT", "HUP")) {
             for (boolean recorded : List.of(false, true)) {
@@ -185,19 +187,20 @@ class LauncherIT {
                 Files.deleteIfExists(signalled);
                 Files.deleteIfExists(archive);
                 if (recorded) {
-                    Files.setLastModifiedTime(Files.writeString(archive, "stand-in"),
-                            FileTime.from(Instant.now().plusSeconds(60)));
+                    future(archive);
                 }
                 ProcessBuilder builder = new ProcessBuilder(pgbk.launcher().toString(), "--config", config.toString(),
                         "restore", "--pgdata", pgbk.directory().resolve("target").toString())
                         .redirectErrorStream(true).redirectOutput(pgbk.directory().resolve("launcher.log").toFile());
                 builder.environment().putAll(Map.of("JAVA_HOME", javaHome.toString(), "STARTED", started.toString(),
-                        "SIGNALLED", signalled.toString()));
+                        "SIGNALLED", signalled.toString(), "ARGUMENTS", arguments.toString()));
                 Process launcher = builder.start();
                 try {
                     new Poll(Duration.ofSeconds(30)).until("the stand-in for java to start", () -> pidIn(started) > 0,
                             () -> "");
                     long jvm = pidIn(started);
+                    assertThat(Files.readString(arguments)).contains(recorded ? "-XX:SharedArchiveFile=" + archive + " "
+                            : "-XX:ArchiveClassesAtExit=" + archive + ".");
                     assertThat(ProcessHandle.of(jvm).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
                             .as("the JVM is the launcher's child").contains(launcher.pid());
 
@@ -221,6 +224,50 @@ class LauncherIT {
                 }
             }
         }
+    }
+
+    /**
+     * A class-data archive serves only the JVM that recorded it (any other ignores it silently), so
+     * each JVM gets its own, named after the JVM's directory: an archive of another JVM, however
+     * new, is never handed to this one.
+     */
+    @Test
+    void eachJvmGetsClassDataArchivesOfItsOwn() throws IOException {
+        Path arguments = pgbk.directory().resolve("arguments");
+        Path lib = pgbk.directory().resolve("lib");
+        Path thisJdk = standInJava("this-jdk", arguments);
+        Path otherJdk = standInJava("other-jdk", arguments);
+        Path others = future(lib.resolve("pgbk-config.other-jdk.jsa"));
+
+        assertThat(config(thisJdk, arguments)).as("the other JVM's archive is left alone")
+                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-config.this-jdk.jsa") + ".")
+                .doesNotContain("SharedArchiveFile");
+        Path own = future(lib.resolve("pgbk-config.this-jdk.jsa"));
+        assertThat(config(thisJdk, arguments)).contains("-XX:SharedArchiveFile=" + own + " ");
+        assertThat(config(otherJdk, arguments)).contains("-XX:SharedArchiveFile=" + others + " ");
+    }
+
+    /** A JAVA_HOME whose java writes its arguments into a file and exits. */
+    private Path standInJava(String name, Path arguments) throws IOException {
+        Path home = Files.createDirectories(pgbk.directory().resolve(name + "/bin")).getParent();
+        Path java = Files.writeString(home.resolve("bin/java"), "#!/bin/bash\necho \"$*\" > " + arguments + "\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
+    }
+
+    /** The arguments bin/pgbk gave the java of javaHome for `pgbk config`. */
+    private String config(Path javaHome, Path arguments) throws IOException {
+        Files.deleteIfExists(arguments);
+        PgbkInstallation.Result result = pgbk.run(pgbk.directory(), Map.of("JAVA_HOME", javaHome.toString()), "config");
+        assertThat(result.status()).as(result.err()).isZero();
+        return Files.readString(arguments);
+    }
+
+    /** A stand-in archive, newer than the jar and any JVM. */
+    private static Path future(Path archive) throws IOException {
+        Files.writeString(archive, "stand-in");
+        Files.setLastModifiedTime(archive, FileTime.from(Instant.now().plusSeconds(60)));
+        return archive;
     }
 
     /** The pid the stand-in for java wrote into file, or 0 before it has. */

@@ -10,8 +10,9 @@
  * parent was given for the settings the child reads.
  *
  * The child boots while its parent's caller waits for what it will fetch or push, so it starts the
- * way bin/pgbk starts the quick commands where it can: with the launcher's class-data archive
- * (pgbk.jsa next to the jar; the JVM ignores a stale one) and zstd's library already extracted.
+ * way bin/pgbk starts the quick commands where it can: with the launcher's class-data archive for
+ * this JVM (which bin/pgbk names in the system property pgbk.cds; the JVM ignores a stale one) and
+ * zstd's library already extracted.
  *
  * It is started by a shell that puts it in the background, prints its pid and exits, so that the
  * parent JVM has no child left when it exits. A JVM whose child still runs keeps a thread blocked
@@ -55,6 +56,8 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
     private static final Duration SHELL_TIMEOUT = Duration.ofSeconds(30);
     /** The system property through which bin/pgbk hands zstd-jni its extracted library. */
     private static final String ZSTD_LIBRARY = "ZstdNativePath";
+    /** The system property through which bin/pgbk names its class-data archive for this JVM. */
+    private static final String CDS_ARCHIVE = "pgbk.cds";
 
     /**
      * Starts the command and returns its process id without waiting for it; its output is appended
@@ -75,8 +78,8 @@ public record DetachedCommand(String command, List<Setting<?>> settings, List<St
         line.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:Tier4InvocationThreshold=500000",
                 "-XX:Tier4MinInvocationThreshold=500000", "-XX:Tier4CompileThreshold=1500000",
                 "-XX:Tier4BackEdgeThreshold=4000000"));
-        Path archive = Path.of(classPath.replaceFirst("\\.jar$", ".jsa"));
-        if (classPath.endsWith(".jar") && Files.isReadable(archive)) {
+        String archive = System.getProperty(CDS_ARCHIVE);
+        if (archive != null && Files.isReadable(Path.of(archive))) {
             line.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off",
                     "-Xlog:cds+dynamic=off"));
         }

@@ -189,8 +189,12 @@ class LauncherIT {
                 if (recorded) {
                     future(archive);
                 }
-                ProcessBuilder builder = new ProcessBuilder(pgbk.launcher().toString(), "--config", config.toString(),
-                        "restore", "--pgdata", pgbk.directory().resolve("target").toString())
+                // with the signals' default actions, as a service manager starts it: started in the
+                // background or by nohup, the build's JVM passes INT or HUP on ignored, and bash keeps
+                // a signal ignored at its start so (env execs the launcher: same pid)
+                ProcessBuilder builder = new ProcessBuilder("env", "--default-signal=HUP,INT,TERM",
+                        pgbk.launcher().toString(), "--config", config.toString(), "restore", "--pgdata",
+                        pgbk.directory().resolve("target").toString())
                         .redirectErrorStream(true).redirectOutput(pgbk.directory().resolve("launcher.log").toFile());
                 builder.environment().putAll(Map.of("JAVA_HOME", javaHome.toString(), "STARTED", started.toString(),
                         "SIGNALLED", signalled.toString(), "ARGUMENTS", arguments.toString()));
@@ -208,7 +212,8 @@ class LauncherIT {
                             List.of("kill", "-" + signal, Long.toString(launcher.pid())), pgbk.directory(), Map.of());
                     assertThat(kill.status()).as(kill.err()).isZero();
 
-                    assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).as("the launcher ends").isTrue();
+                    assertThat(launcher.waitFor(30, TimeUnit.SECONDS))
+                            .as("the launcher ends after " + signal + ", archive " + recorded).isTrue();
                     String expected = signal.equals("HUP") ? "HUP" : "TERM";
                     assertThat(Files.readString(signalled).strip()).as(signal + ", archive " + recorded)
                             .isEqualTo(expected);

@@ -43,7 +43,8 @@ class PartialSegmentRestoreIT {
              TempDirectory work = user.createDirectory("partial-restore-it")) {
             Path repository = Files.createDirectory(work.path().resolve("repository"));
             Path config = Files.writeString(work.path().resolve("pgbk.yaml"), "repo: " + repository
-                    + "\ncluster: main\nspool-path: " + work.path().resolve("spool") + "\n");
+                    + "\ncluster: main\nspool-path: " + work.path().resolve("spool") + "\nlock-path: "
+                    + work.path().resolve("locks") + "\n");
             user.takeOwnership(work.path());
             try {
                 long xidOfRow3;

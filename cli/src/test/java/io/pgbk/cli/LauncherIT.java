@@ -1,5 +1,6 @@
 package io.pgbk.cli;
 
+import io.pgbk.testkit.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

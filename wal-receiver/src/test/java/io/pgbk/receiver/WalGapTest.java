@@ -10,6 +10,7 @@ import io.pgbk.receiver.locator.FixedPrimaryLocator;
 import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.spool.DirectoryConsumer;
 import io.pgbk.receiver.stream.StreamSettings;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.postgres.PostgresCluster;
 import io.pgbk.testkit.postgres.PostgresOptions;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ class WalGapTest {
                     new WalReceiver(settings, locator, repository, Clock.systemUTC(), Map.of()))) {
                 // The receiver resumes at the server's current segment: WAL switched before it has
                 // seen the gap would fall into the gap too.
-                Eventually.await("the receiver to detect the gap", WAIT, () -> !second.receiver().gaps().isEmpty(),
+                new Poll(WAIT).until("the receiver to detect the gap", () -> !second.receiver().gaps().isEmpty(),
                         () -> "gaps " + second.receiver().gaps() + ", last failure " + second.receiver().lastFailure());
                 String after = switchWal(primary);
                 await(repository, after, second);
@@ -117,7 +118,7 @@ class WalGapTest {
                 String after = switchWal(primary);
                 // a background checkpoint may remove `after` as well before the receiver is back:
                 // then the gap reaches past it, and streaming goes on from a later segment
-                Eventually.await("a segment from " + after + " on in the repository", WAIT,
+                new Poll(WAIT).until("a segment from " + after + " on in the repository",
                         () -> repository.accepted().stream().anyMatch(name -> name.compareTo(after) >= 0),
                         () -> "stored " + repository.accepted() + ", last failure " + receiver.receiver().lastFailure());
 
@@ -140,7 +141,7 @@ class WalGapTest {
     /** Ends the receiver's walsender and drops the slot before the receiver comes back. */
     private static void dropSlotUnderTheReceiver(PostgresCluster primary) {
         primary.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
-        Eventually.await("the slot to be dropped", WAIT, () -> {
+        new Poll(WAIT).until("the slot to be dropped", () -> {
             try {
                 primary.execute("SELECT pg_drop_replication_slot('" + SLOT + "')");
                 return true;
@@ -157,7 +158,7 @@ class WalGapTest {
     }
 
     private static void await(DirectoryConsumer repository, String name, RunningReceiver receiver) {
-        Eventually.await(name + " in the repository", WAIT, () -> Files.exists(repository.file(name)),
+        new Poll(WAIT).until(name + " in the repository", () -> Files.exists(repository.file(name)),
                 () -> "stored " + repository.accepted() + ", last failure " + receiver.receiver().lastFailure());
     }
 }

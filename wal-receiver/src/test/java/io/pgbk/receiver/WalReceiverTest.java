@@ -18,6 +18,7 @@ import io.pgbk.receiver.stream.StreamSettings;
 import io.pgbk.storage.local.LocalObjectStore;
 import io.pgbk.storage.s3.S3ObjectStore;
 import io.pgbk.storage.s3.S3Settings;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.postgres.PostgresCluster;
 import io.pgbk.testkit.postgres.PostgresOptions;
 import io.pgbk.testkit.postgres.StandbyOptions;
@@ -75,14 +76,14 @@ class WalReceiverTest {
     }
 
     private static void awaitStreaming(PostgresCluster server) {
-        Eventually.await("the receiver to stream from " + server, WAIT,
+        new Poll(WAIT).until("the receiver to stream from " + server,
                 () -> server.queryForLong("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pgbk'"
                         + " AND state = 'streaming'") == 1,
                 () -> server.logTail(20));
     }
 
     private static void awaitStored(DirectoryConsumer repository, String name, RunningReceiver receiver) {
-        Eventually.await(name + " in the repository", WAIT, () -> Files.exists(repository.directory().resolve(name)),
+        new Poll(WAIT).until(name + " in the repository", () -> Files.exists(repository.directory().resolve(name)),
                 () -> "stored " + repository.accepted() + ", last failure " + receiver.receiver().lastFailure());
     }
 
@@ -150,7 +151,7 @@ class WalReceiverTest {
                 repository.hold();
                 List<String> switched = writeAndSwitch(primary, 3);
                 Lsn written = lsn(primary, "SELECT pg_current_wal_lsn()");
-                Eventually.await("the server to hear that everything was received", WAIT,
+                new Poll(WAIT).until("the server to hear that everything was received",
                         () -> lsn(primary, "SELECT write_lsn FROM pg_stat_replication").compareTo(written) >= 0,
                         () -> primary.queryForString("SELECT write_lsn || ' ' || flush_lsn FROM pg_stat_replication"));
 
@@ -163,7 +164,7 @@ class WalReceiverTest {
                 repository.release();
                 String last = switched.get(switched.size() - 1);
                 awaitStored(repository, last, receiver);
-                Eventually.await("the slot to follow the repository", WAIT,
+                new Poll(WAIT).until("the slot to follow the repository",
                         () -> lsn(primary, "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")
                                 .equals(segmentEnd(last)),
                         () -> primary.queryForString("SELECT restart_lsn FROM pg_replication_slots"));
@@ -178,7 +179,7 @@ class WalReceiverTest {
             DirectoryConsumer repository = new DirectoryConsumer(temp.resolve("repo"), MIB);
             try (RunningReceiver receiver = start(new FixedPrimaryLocator(other.conninfo()), repository,
                     Optional.of(new SystemIdentifier(ours.systemIdentifier())), Optional.of(SLOT), QUICK)) {
-                Eventually.await("the receiver to refuse the other cluster", WAIT,
+                new Poll(WAIT).until("the receiver to refuse the other cluster",
                         () -> receiver.receiver().lastFailure().filter(m -> m.contains("refusing")).isPresent(),
                         () -> "last failure " + receiver.receiver().lastFailure());
 
@@ -203,7 +204,7 @@ class WalReceiverTest {
                 awaitStored(repository, switched.get(1), receiver);
                 primary.execute("INSERT INTO filler SELECT md5(g::text) FROM generate_series(1, 2000) g");
                 Lsn written = lsn(primary, "SELECT pg_current_wal_lsn()");
-                Eventually.await("the receiver to write the current segment", WAIT,
+                new Poll(WAIT).until("the receiver to write the current segment",
                         () -> lsn(primary, "SELECT write_lsn FROM pg_stat_replication").compareTo(written) >= 0,
                         () -> primary.queryForString("SELECT write_lsn::text FROM pg_stat_replication"));
                 // what a crash at this moment leaves: the spool as it is, the partial segment torn
@@ -249,7 +250,7 @@ class WalReceiverTest {
                 awaitStreaming(primary);
                 primary.execute("ALTER SYSTEM SET synchronous_standby_names = 'pgbk'");
                 primary.execute("SELECT pg_reload_conf()");
-                Eventually.await("pgbk to be the synchronous standby", WAIT,
+                new Poll(WAIT).until("pgbk to be the synchronous standby",
                         () -> "sync".equals(primary.queryForString("SELECT sync_state FROM pg_stat_replication")),
                         () -> primary.queryForString("SELECT sync_state FROM pg_stat_replication"));
 
@@ -364,7 +365,7 @@ class WalReceiverTest {
                     new FixedPrimaryLocator(primary.conninfo()), archive, Clock.systemUTC(), Map.of()))) {
                 awaitStreaming(primary);
                 first = writeAndSwitch(primary, 2);
-                Eventually.await(first.get(1) + " in the repository", WAIT,
+                new Poll(WAIT).until(first.get(1) + " in the repository",
                         () -> archive.newestStoredSegment().map(Object::toString).filter(first.get(1)::equals).isPresent(),
                         () -> "newest " + archive.newestStoredSegment() + ", last failure " + receiver.receiver().lastFailure());
             }
@@ -373,7 +374,7 @@ class WalReceiverTest {
             List<String> second = writeAndSwitch(primary, 2);
             try (RunningReceiver receiver = new RunningReceiver(new WalReceiver(settings,
                     new FixedPrimaryLocator(primary.conninfo()), archive, Clock.systemUTC(), Map.of()))) {
-                Eventually.await(second.get(1) + " in the repository", WAIT,
+                new Poll(WAIT).until(second.get(1) + " in the repository",
                         () -> archive.newestStoredSegment().map(Object::toString).filter(second.get(1)::equals).isPresent(),
                         () -> "newest " + archive.newestStoredSegment() + ", last failure " + receiver.receiver().lastFailure());
             }
@@ -411,10 +412,10 @@ class WalReceiverTest {
 
                 s3.stop();
                 List<String> during = writeAndSwitch(primary, 8);
-                Eventually.await("the spool alarm", WAIT,
+                new Poll(WAIT).until("the spool alarm",
                         () -> receiver.receiver().lastFailure().filter(m -> m.contains("not yet in the repository")).isPresent(),
                         () -> "last failure " + receiver.receiver().lastFailure());
-                Eventually.await("the receiver to stop receiving", WAIT,
+                new Poll(WAIT).until("the receiver to stop receiving",
                         () -> primary.queryForLong("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pgbk'") == 0,
                         () -> primary.queryForString("SELECT string_agg(state || ' ' || write_lsn, ', ') FROM pg_stat_replication"));
                 assertThat(receiver.receiver().lastFailure().orElseThrow())
@@ -439,7 +440,7 @@ class WalReceiverTest {
     }
 
     private static void awaitNewest(ArchiveConsumer archive, String segment, RunningReceiver receiver) {
-        Eventually.await(segment + " in the repository", WAIT,
+        new Poll(WAIT).until(segment + " in the repository",
                 () -> archive.newestStoredSegment().map(Object::toString).filter(segment::equals).isPresent(),
                 () -> "newest " + archive.newestStoredSegment() + ", last failure " + receiver.receiver().lastFailure());
     }

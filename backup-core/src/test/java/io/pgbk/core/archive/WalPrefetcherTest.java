@@ -10,6 +10,7 @@ import io.pgbk.core.wal.SystemIdentifier;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,11 +200,7 @@ class WalPrefetcherTest {
         }
     }
 
-    private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("condition reached in time").isBefore(deadline);
-            Thread.sleep(20);
-        }
+    private static void awaitUntil(BooleanSupplier condition) {
+        new Poll(DEADLINE).until("the prefetcher to reach the condition", condition);
     }
 }

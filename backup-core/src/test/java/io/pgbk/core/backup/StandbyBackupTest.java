@@ -13,6 +13,7 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.seal.SealCheck;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;
@@ -24,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,12 +119,9 @@ class StandbyBackupTest {
         }
     }
 
-    static void awaitClusterInfo(Repository repository) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (repository.clusterInfo().isEmpty()) {
-            assertThat(System.nanoTime()).as("cluster.json created by the first archived segment").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    static void awaitClusterInfo(Repository repository) {
+        new Poll(Duration.ofSeconds(30)).until("cluster.json created by the first archived segment",
+                () -> repository.clusterInfo().isPresent());
     }
 
     /** Every part verifies against the manifest and holds at most 128 files, however small. */
@@ -204,13 +203,11 @@ class StandbyBackupTest {
             return written.get();
         }
 
-        void awaitRows(long count) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (written.get() < count) {
+        void awaitRows(long count) {
+            new Poll(Duration.ofSeconds(30)).until(count + " rows written by the load", () -> {
                 assertThat(task.isDone()).as("load stopped early").isFalse();
-                assertThat(System.nanoTime()).as("load writing").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+                return written.get() >= count;
+            });
         }
 
         @Override

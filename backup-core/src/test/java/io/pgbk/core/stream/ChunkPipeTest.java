@@ -3,6 +3,7 @@ package io.pgbk.core.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgbk.testkit.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -133,19 +134,13 @@ class ChunkPipeTest {
     }
 
     /** Polls until the task's thread waits inside the pipe (neither done nor runnable). */
-    private static void awaitBlocked(Future<?> task, ChunkPipe pipe) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
+    private static void awaitBlocked(Future<?> task, ChunkPipe pipe) {
+        new Poll(Duration.ofSeconds(10)).until("a thread to wait on " + pipe, () -> {
             assertThat(task.isDone()).as("the task ended instead of waiting on the pipe").isFalse();
-            boolean waiting = Thread.getAllStackTraces().entrySet().stream()
+            return Thread.getAllStackTraces().entrySet().stream()
                     .filter(e -> e.getKey().getState() == Thread.State.WAITING)
                     .anyMatch(e -> Arrays.stream(e.getValue())
                             .anyMatch(frame -> frame.getClassName().startsWith(ChunkPipe.class.getName())));
-            if (waiting) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no thread came to wait on " + pipe);
+        });
     }
 }

@@ -1,9 +1,9 @@
 package io.pgbk.cli.background;
 
 import io.pgbk.cli.PgbkInstallation;
-import io.pgbk.cli.Poll;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgbk.error.PgbkException;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.net.FreePorts;
 import io.pgbk.testkit.os.LoopbackServer;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -298,11 +298,7 @@ abstract class DcsContractTest {
     }
 
     static void awaitCondition(String what, Duration limit, BooleanSupplier condition) {
-        Instant deadline = Clock.systemUTC().instant().plus(limit);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            pause(Duration.ofMillis(200));
-        }
+        new Poll(limit).until(what, condition);
     }
 
     private static void pause(Duration duration) {

@@ -6,7 +6,6 @@ import static io.pgbk.cli.command.receivewal.PatroniProbe.queryForString;
 import static io.pgbk.cli.command.receivewal.PatroniProbe.streamingReplica;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgbk.cli.Poll;
 import io.pgbk.core.cluster.ClusterMember;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.WalSegmentName;
@@ -15,6 +14,7 @@ import io.pgbk.ha.dcs.Dcs;
 import io.pgbk.ha.dcs.DcsLocation;
 import io.pgbk.ha.dcs.DcsPrimaryLocator;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.consul.ConsulServer;
 import io.pgbk.testkit.etcd.EtcdServer;
 import io.pgbk.testkit.os.ServiceUser;

@@ -3,13 +3,13 @@ package io.pgbk.cli.command.receivewal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgbk.cli.PgbkInstallation;
-import io.pgbk.cli.Poll;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.Repository;
 import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;
 import io.pgbk.testkit.postgres.PostgresOptions;

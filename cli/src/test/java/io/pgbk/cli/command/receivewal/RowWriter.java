@@ -1,6 +1,6 @@
 package io.pgbk.cli.command.receivewal;
 
-import io.pgbk.cli.Poll;
+import io.pgbk.testkit.Poll;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -2,7 +2,6 @@ package io.pgbk.cli.command.receivewal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgbk.cli.Poll;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.core.codec.Compression;
 import io.pgbk.core.repo.Repository;
@@ -15,6 +14,7 @@ import io.pgbk.receiver.replication.SlotName;
 import io.pgbk.receiver.spool.ArchiveConsumer;
 import io.pgbk.receiver.stream.StreamSettings;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;

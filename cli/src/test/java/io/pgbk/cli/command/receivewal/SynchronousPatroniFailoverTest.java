@@ -8,7 +8,6 @@ import static io.pgbk.cli.command.receivewal.PatroniProbe.streamingReplica;
 import static io.pgbk.cli.command.receivewal.PatroniProbe.synchronousStandby;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgbk.cli.Poll;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalSegmentName;
@@ -17,6 +16,7 @@ import io.pgbk.ha.dcs.Dcs;
 import io.pgbk.ha.dcs.DcsLocation;
 import io.pgbk.ha.dcs.DcsPrimaryLocator;
 import io.pgbk.storage.local.LocalObjectStore;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.etcd.EtcdServer;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;

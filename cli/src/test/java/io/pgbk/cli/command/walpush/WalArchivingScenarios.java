@@ -1,7 +1,7 @@
 package io.pgbk.cli.command.walpush;
 
 import io.pgbk.cli.PgbkInstallation;
-import io.pgbk.cli.Poll;
+import io.pgbk.testkit.Poll;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
 import io.pgbk.testkit.postgres.PostgresCluster;

@@ -1,20 +1,26 @@
-package io.pgbk.cli;
+package io.pgbk.testkit;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Waiting for a condition in a test: poll it with a short pause until a deadline, never sleep a guessed time. */
+/**
+ * Waiting for a condition in a test: looks at it every 50 ms until it holds or the limit passes,
+ * never a sleep of a guessed time. A failure says what was awaited and, from context, what was
+ * seen instead. A condition may itself throw an AssertionError, to end the wait early when what
+ * it awaits can no longer happen.
+ */
 public record Poll(Duration limit) {
 
-    private static final Duration PAUSE = Duration.ofMillis(100);
+    private static final Duration PAUSE = Duration.ofMillis(50);
 
     public void until(String what, BooleanSupplier done, Supplier<String> context) {
         Instant end = Instant.now().plus(limit);
         while (!done.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {
-                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what + "\n" + context.get());
+                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what + "\n"
+                        + context.get());
             }
             try {
                 Thread.sleep(PAUSE.toMillis());
@@ -23,5 +29,9 @@ public record Poll(Duration limit) {
                 throw new AssertionError("interrupted while waiting for " + what, e);
             }
         }
+    }
+
+    public void until(String what, BooleanSupplier done) {
+        until(what, done, () -> "");
     }
 }

@@ -1,5 +1,6 @@
 package io.pgbk.testkit;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
@@ -11,14 +12,18 @@ import java.util.function.Supplier;
  * seen instead. A condition may itself throw an AssertionError, to end the wait early when what
  * it awaits can no longer happen.
  */
-public record Poll(Duration limit) {
+public record Poll(Duration limit, Clock clock) {
 
     private static final Duration PAUSE = Duration.ofMillis(50);
 
+    public Poll(Duration limit) {
+        this(limit, Clock.systemUTC());
+    }
+
     public void until(String what, BooleanSupplier done, Supplier<String> context) {
-        Instant end = Instant.now().plus(limit);
+        Instant end = clock.instant().plus(limit);
         while (!done.getAsBoolean()) {
-            if (Instant.now().isAfter(end)) {
+            if (clock.instant().isAfter(end)) {
                 throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what + "\n"
                         + context.get());
             }

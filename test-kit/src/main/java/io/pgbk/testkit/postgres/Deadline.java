@@ -1,5 +1,6 @@
 package io.pgbk.testkit.postgres;
 
+import io.pgbk.testkit.Poll;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,15 +8,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The moment a wait gives up. Waiting means polling a condition (can I connect? has the standby
- * replayed this LSN?) with a short pause, never sleeping for a guessed duration.
+ * The moment a wait gives up, shared by the steps of one operation (a server's start): each
+ * step polls its condition (can I connect? has the standby replayed this LSN?) for what is left.
  */
-record Deadline(Clock clock, Instant end, Duration limit) {
-
-    private static final Duration PAUSE = Duration.ofMillis(50);
+record Deadline(Clock clock, Instant end) {
 
     static Deadline after(Duration limit, Clock clock) {
-        return new Deadline(clock, clock.instant().plus(limit), limit);
+        return new Deadline(clock, clock.instant().plus(limit));
     }
 
     boolean passed() {
@@ -27,17 +26,7 @@ record Deadline(Clock clock, Instant end, Duration limit) {
      * {@code context} (a server log tail). {@code done} may itself throw to fail early.
      */
     void await(String what, BooleanSupplier done, Supplier<String> context) {
-        while (!done.getAsBoolean()) {
-            if (passed()) {
-                throw new IllegalStateException("timed out after " + limit.toSeconds() + " s waiting for " + what + "\n"
-                        + context.get());
-            }
-            try {
-                Thread.sleep(PAUSE.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what, e);
-            }
-        }
+        Duration left = Duration.between(clock.instant(), end);
+        new Poll(left.isNegative() ? Duration.ZERO : left, clock).until(what, done, context);
     }
 }

@@ -16,6 +16,9 @@
  * instruction), which catches a damaged or truncated object; objects sealed with a SHA-256 by
  * earlier versions are read and compared the same way.
  *
+ * A complete segment is summarised as it is stored (SegmentSummaries, from a copy kept as it
+ * passes): an incremental backup reads those summaries rather than the segments.
+ *
  * A fetch costs one GET, verifies the seal while streaming, and publishes the destination file
  * only once it is complete and durable.
  *
@@ -40,6 +43,7 @@ import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentHeader;
 import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.walsummary.SegmentSummaries;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
 import io.pgbk.storage.local.AtomicFile;
@@ -75,12 +79,16 @@ public final class WalArchive {
 
     private final Repository repository;
     private final Compression compression;
+    private final SegmentSummaries summaries;
+    /** Each pushing thread's copy of the segment it pushes, for its summary: reused, as it is 16 MiB. */
+    private final ThreadLocal<byte[]> segmentCopy = new ThreadLocal<>();
     /** The cluster this instance has already matched against the repository: one check per process, not per file. */
     private final AtomicReference<ClusterInfo> confirmed = new AtomicReference<>();
 
     public WalArchive(Repository repository, Compression compression) {
         this.repository = repository;
         this.compression = compression;
+        this.summaries = new SegmentSummaries(repository);
     }
 
     /** Archives one file (archive_command's %p); throws a PgbkException when it must not or cannot. */
@@ -89,12 +97,17 @@ public final class WalArchive {
         WalFileName name = WalFileName.parse(fileName == null ? "" : fileName.toString());
         String key = Repository.walKey(name);
         SealingInputStream sealed;
+        Optional<CopyingInputStream> copying = Optional.empty();
         try {
             FileChannel channel = FileChannel.open(walFile, StandardOpenOption.READ);
             try {
                 checkOrigin(name, channel);
-                sealed = new SealingInputStream(Channels.newInputStream(channel.position(0)), compression,
-                        SealCheck.CRC32C);
+                InputStream content = Channels.newInputStream(channel.position(0));
+                if (name.kind() == WalFileName.Kind.SEGMENT && channel.size() <= SegmentSummaries.MAX_SEGMENT_SIZE) {
+                    copying = Optional.of(new CopyingInputStream(content, copyBuffer((int) channel.size())));
+                    content = copying.get();
+                }
+                sealed = new SealingInputStream(content, compression, SealCheck.CRC32C);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -107,11 +120,23 @@ public final class WalArchive {
             ContentDigest digest = sealed.digest().orElseThrow(() -> new IllegalStateException(
                     "the store created " + objectName + " without reading all of it"));
             log.info("archived {} as {} ({}, {})", name, objectName, compression, digest.describe());
+            copying.flatMap(CopyingInputStream::copied).ifPresent(segment ->
+                    summaries.store(name.segment().orElseThrow(), segment, confirmed.get().walSegmentSize(),
+                            compression));
             return new PushResult(name, objectName, PushResult.Outcome.STORED, digest);
         }
         ContentDigest stored = compareWithStored(key, walFile, name);
         log.info("{} was already archived with the same content", name);
         return new PushResult(name, objectName, PushResult.Outcome.ALREADY_ARCHIVED, stored);
+    }
+
+    private byte[] copyBuffer(int size) {
+        byte[] buffer = segmentCopy.get();
+        if (buffer == null || buffer.length != size) {
+            buffer = new byte[size];
+            segmentCopy.set(buffer);
+        }
+        return buffer;
     }
 
     /** The stored object's digest when its content is walFile's, byte for byte; otherwise a PgbkException. */

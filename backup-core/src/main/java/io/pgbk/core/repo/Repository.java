@@ -4,6 +4,7 @@
  *   cluster.json                          ClusterInfo, created by the first write
  *   wal/<timeline+log id>/<segment>       segments, .partial segments, .backup history files
  *   wal/<timeline>.history                timeline history files
+ *   wal-summary/<timeline+log id>/<segment>   the blocks a segment's records touch (SegmentSummaries)
  * Keys passed to and returned by this class are relative to the cluster's area ("wal/...");
  * messages name objects with the cluster prefix ("main/wal/...") as they appear in the store.
  *
@@ -21,6 +22,7 @@ import io.pgbk.core.seal.ContentDigest;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.seal.UnsealingInputStream;
 import io.pgbk.core.wal.WalFileName;
+import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
 import io.pgbk.storage.ObjectStore;
@@ -39,6 +41,8 @@ public final class Repository {
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final String CLUSTER_FILE = "cluster.json";
     private static final String WAL = "wal/";
+    /** Where the summaries of archived segments live, beside the WAL (listings of wal/ see none). */
+    public static final String WAL_SUMMARIES = "wal-summary/";
 
     private final ObjectStore store;
     private final String clusterName;
@@ -78,6 +82,11 @@ public final class Repository {
         return name.segment()
                 .map(segment -> WAL + segment.logDirectory() + "/" + name)
                 .orElse(WAL + name);
+    }
+
+    /** Where the summary of an archived segment lives. */
+    public static String walSummaryKey(WalSegmentName segment) {
+        return WAL_SUMMARIES + segment.logDirectory() + "/" + segment;
     }
 
     /** The cluster this area belongs to, or empty before the first write. */

@@ -13,22 +13,24 @@ import java.util.List;
  * @param expired    complete backups past the policy, oldest first
  * @param leftovers  backups without backup.json whose writer is gone (no lock, or a stale one)
  * @param walKeys    archived WAL no kept backup needs, keys relative to the cluster's area
+ * @param walSummaryKeys the summaries of those segments (and of segments gone already), by the same rule
  * @param gaps       recorded WAL gaps that lie wholly in the WAL removed (before every kept backup's start)
  * @param inProgress a backup being written, whose lock is fresh: it and every incomplete backup are left alone
  */
 public record ExpirePlan(List<BackupId> kept, List<BackupId> expired, List<BackupId> leftovers, List<String> walKeys,
-        List<WalGap> gaps, List<String> inProgress) {
+        List<String> walSummaryKeys, List<WalGap> gaps, List<String> inProgress) {
 
     public ExpirePlan {
         kept = List.copyOf(kept);
         expired = List.copyOf(expired);
         leftovers = List.copyOf(leftovers);
         walKeys = List.copyOf(walKeys);
+        walSummaryKeys = List.copyOf(walSummaryKeys);
         gaps = List.copyOf(gaps);
         inProgress = List.copyOf(inProgress);
     }
 
     public boolean isEmpty() {
-        return expired.isEmpty() && leftovers.isEmpty() && walKeys.isEmpty() && gaps.isEmpty();
+        return expired.isEmpty() && leftovers.isEmpty() && walKeys.isEmpty() && walSummaryKeys.isEmpty() && gaps.isEmpty();
     }
 }

@@ -15,6 +15,7 @@
  *    files, and every file when no backup is kept stay;
  *  - a full backup whose own WAL has a recorded gap cannot be restored and does not count for
  *    the policy (RetentionPolicy), so it never lets a restorable one go;
+ *  - a segment's summary (SegmentSummaries) goes by the same rule, before the segment;
  *  - a WAL gap record goes by the same rule as WAL, when the whole gap lies before every kept backup's
  *    start on its path: it goes with the WAL it concerns, after it. A gap changes nothing else:
  *    the WAL around it stays exactly as long as without it.
@@ -89,8 +90,8 @@ public final class Expiry {
         TimelineHistories histories = new TimelineHistories(repository);
         kept.forEach(backup -> lineages.computeIfAbsent(backup.startTimeline(), histories::of));
         return new ExpirePlan(kept.stream().map(BackupManifest::id).toList(), expired,
-                inProgress.isEmpty() ? incomplete : List.of(), expendableWal(kept, lineages),
-                expendableGaps(kept, lineages, gaps.records()), inProgress);
+                inProgress.isEmpty() ? incomplete : List.of(), expendableWal(kept, lineages, WAL),
+                expendableWal(kept, lineages, Repository.WAL_SUMMARIES), expendableGaps(kept, lineages, gaps.records()), inProgress);
     }
 
     /** Removes what plan() decided, in the crash-safe order. */
@@ -113,6 +114,7 @@ public final class Expiry {
                 }
             }
         }
+        plan.walSummaryKeys().forEach(repository::delete);
         for (String key : plan.walKeys()) {
             repository.delete(key);
             log.debug("expired WAL {}", repository.objectName(key));
@@ -146,14 +148,16 @@ public final class Expiry {
         return List.of();
     }
 
-    private List<String> expendableWal(List<BackupManifest> kept, Map<TimelineId, TimelineHistory> lineages) {
+    /** The WAL files (or their summaries) under prefix that no kept backup needs. */
+    private List<String> expendableWal(List<BackupManifest> kept, Map<TimelineId, TimelineHistory> lineages,
+            String prefix) {
         Optional<ClusterInfo> cluster = repository.clusterInfo();
         if (kept.isEmpty() || cluster.isEmpty()) {
             return List.of();
         }
         WalSegmentSize size = cluster.get().walSegmentSize();
         List<String> expendable = new ArrayList<>();
-        for (ObjectInfo object : repository.list(WAL)) {
+        for (ObjectInfo object : repository.list(prefix)) {
             segmentOf(object.key()).filter(segment -> kept.stream().allMatch(backup ->
                             lineages.get(backup.startTimeline()).contains(segment.timeline())
                                     && segment.segmentNumber(size) < backup.startLsn().segmentNumber(size)))

@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,9 +89,10 @@ public final class Verifier {
         });
     }
 
-    /** Reads every archived WAL object (segments, partial segments, history files) through its seal. */
+    /** Reads every archived WAL object (segments, partial segments, history files, segment summaries) through its seal. */
     public Verdict verifyWal() {
-        List<String> keys = repository.list(WAL).stream().map(ObjectInfo::key).toList();
+        List<String> keys = Stream.concat(repository.list(WAL).stream(), repository.list(Repository.WAL_SUMMARIES).stream())
+                .map(ObjectInfo::key).toList();
         return runOnPool(pool -> {
             List<Future<List<Finding>>> results = keys.stream().map(key -> pool.submit(() -> readObject(key))).toList();
             List<Finding> findings = new ArrayList<>();

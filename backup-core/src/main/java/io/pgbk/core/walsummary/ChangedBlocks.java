@@ -28,6 +28,8 @@ import io.pgbk.core.page.PageHeader;
 import io.pgbk.core.page.PageMap;
 import io.pgbk.core.pgdata.Fork;
 import io.pgbk.core.pgdata.RelationFile;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -137,6 +139,73 @@ public final class ChangedBlocks {
             chosen[n++] = (int) block;
         }
         return Optional.of(Arrays.copyOf(chosen, n));
+    }
+
+    /**
+     * Writes this summary as a segment's stored summary holds it (SegmentSummaries): the touched
+     * blocks of each relation as a bitmap, the blocks from which all count, the whole databases.
+     */
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(blocks.size());
+        for (Map.Entry<Relation, BitSet> entry : blocks.entrySet()) {
+            writeRelation(out, entry.getKey());
+            long[] words = entry.getValue().toLongArray();
+            out.writeInt(words.length);
+            for (long word : words) {
+                out.writeLong(word);
+            }
+        }
+        out.writeInt(changedFrom.size());
+        for (Map.Entry<Relation, Long> entry : changedFrom.entrySet()) {
+            writeRelation(out, entry.getKey());
+            out.writeLong(entry.getValue());
+        }
+        out.writeInt(wholeDatabases.size());
+        for (Database database : wholeDatabases) {
+            out.writeInt((int) database.tablespace());
+            out.writeInt((int) database.database());
+        }
+    }
+
+    /** Reads what writeTo wrote; an IOException when it does not add up. */
+    static ChangedBlocks readFrom(DataInput in) throws IOException {
+        ChangedBlocks summary = new ChangedBlocks();
+        for (int i = count(in); i > 0; i--) {
+            Relation relation = readRelation(in);
+            long[] words = new long[count(in)];
+            for (int w = 0; w < words.length; w++) {
+                words[w] = in.readLong();
+            }
+            summary.blocks.put(relation, BitSet.valueOf(words));
+        }
+        for (int i = count(in); i > 0; i--) {
+            summary.changedFrom.put(readRelation(in), in.readLong());
+        }
+        for (int i = count(in); i > 0; i--) {
+            summary.wholeDatabases.add(new Database(Integer.toUnsignedLong(in.readInt()),
+                    Integer.toUnsignedLong(in.readInt())));
+        }
+        return summary;
+    }
+
+    private static void writeRelation(DataOutput out, Relation relation) throws IOException {
+        out.writeInt((int) relation.tablespace());
+        out.writeInt((int) relation.database());
+        out.writeInt((int) relation.relfilenode());
+    }
+
+    private static Relation readRelation(DataInput in) throws IOException {
+        return new Relation(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()),
+                Integer.toUnsignedLong(in.readInt()));
+    }
+
+    /** A count read back; BitSets are bounded by blocks of 2^31, so anything past that is damage. */
+    private static int count(DataInput in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > 1 << 26) {
+            throw new IOException("a count of " + count + " where a WAL summary holds at most " + (1 << 26));
+        }
+        return count;
     }
 
     /** Relations with at least one touched block (for messages). */

@@ -26,6 +26,12 @@
  * stops at the first record that begins at or after the end LSN. Anything that is not what PostgreSQL writes (a wrong page address, a
  * continuation that does not continue, a length that does not add up) is an error, never a
  * guess: the caller then falls back to reading every page.
+ *
+ * An open-ended reader (one segment alone, summarised as it is archived: SegmentSummaries) takes
+ * the end of its feed inside the last record as the end of the reading, once that record's block
+ * references are decoded: they lie at its start, so the next segment, not archived yet, is
+ * needed only where the headers (or main data that is wanted) run into it, and then there is
+ * no summary.
  */
 package io.pgbk.core.walsummary;
 
@@ -82,6 +88,7 @@ final class WalRecordReader {
 
     private final SegmentFeed feed;
     private final RecordVisitor visitor;
+    private final boolean openEnded;
     /** The end LSN; unsigned maximum while it is not known yet. */
     private LongSupplier end;
     private byte[] segment;
@@ -96,8 +103,14 @@ final class WalRecordReader {
     private int headerLength;
 
     WalRecordReader(SegmentFeed feed, RecordVisitor visitor) {
+        this(feed, visitor, false);
+    }
+
+    /** @param openEnded whether the feed may end inside the last record (see above) */
+    WalRecordReader(SegmentFeed feed, RecordVisitor visitor, boolean openEnded) {
         this.feed = feed;
         this.visitor = visitor;
+        this.openEnded = openEnded;
     }
 
     /**
@@ -149,6 +162,11 @@ final class WalRecordReader {
                 records++;
             } catch (AbandonedRecord e) {
                 // the next record begins after the page header the record ran into
+            } catch (FeedEnded e) {
+                if (!openEnded || !e.headersRead) {
+                    throw e;
+                }
+                return records + 1;
             }
         }
     }
@@ -157,6 +175,15 @@ final class WalRecordReader {
     private static final class AbandonedRecord extends RuntimeException {
         AbandonedRecord() {
             super(null, null, false, false);
+        }
+    }
+
+    /** The feed ended inside a record; headersRead once its block references were reported. */
+    private static final class FeedEnded extends IOException {
+        private boolean headersRead;
+
+        FeedEnded(String message) {
+            super(message);
         }
     }
 
@@ -191,8 +218,7 @@ final class WalRecordReader {
                     + "): the WAL ends before the backup's start");
         }
         recordRemaining = totalLength;
-        headerLength = (int) Math.min(totalLength, HEADER_BYTES);
-        copyOut(header, 0, headerLength);
+        headerLength = copyHeaders((int) Math.min(totalLength, HEADER_BYTES));
         headerAt = RECORD_HEADER;
         int info = header[16] & 0xFF;
         int resourceManager = header[17] & 0xFF;
@@ -249,8 +275,35 @@ final class WalRecordReader {
         if (reported && visitor.wantsMainData(resourceManager, info)) {
             visitor.mainData(resourceManager, info, mainData(totalLength, (int) mainLength));
         }
-        skip(recordRemaining);
+        try {
+            skip(recordRemaining);
+        } catch (FeedEnded e) {
+            e.headersRead = true;
+            throw e;
+        }
         return resourceManager == RM_XLOG_ID && (info & XLR_RMGR_INFO_MASK) == XLOG_SWITCH;
+    }
+
+    /**
+     * Copies the record's first length bytes into header and returns how many it holds: all of
+     * them, or for an open-ended reader those before the feed's end (take() then fails if the
+     * headers need more).
+     */
+    private int copyHeaders(int length) throws IOException {
+        int copied = 0;
+        while (copied < length) {
+            int step = Math.min(length - copied, PAGE_SIZE - offset % PAGE_SIZE);
+            try {
+                copyOut(header, copied, step);
+            } catch (FeedEnded e) {
+                if (!openEnded) {
+                    throw e;
+                }
+                return copied;
+            }
+            copied += step;
+        }
+        return copied;
     }
 
     /** The record's last length bytes: from the copied header where they are in it, else from the pages. */
@@ -313,7 +366,7 @@ final class WalRecordReader {
     /** Moves past a page boundary (into the next segment at its end), checking the page header. */
     private void enterPage() throws IOException {
         if (offset == segment.length && !nextSegment()) {
-            throw new IOException("the WAL ends at " + new Lsn(segmentStart + offset) + ", inside a record");
+            throw new FeedEnded("the WAL ends at " + new Lsn(segmentStart + offset) + ", inside a record");
         }
         int info = pageHeader();
         boolean continued = (info & XLP_FIRST_IS_CONTRECORD) != 0;

@@ -6,6 +6,11 @@
  * from pg_wal again once the end is known; they are loaded on `jobs` threads, a few segments
  * ahead of the one being read.
  *
+ * A segment summarised when it was archived (SegmentSummaries) is not read at all: its stored
+ * summary stands for it. It covers all of the segment's records, also those after this backup's
+ * start in the last one: more blocks to look at, never fewer. The parent's start segment is read
+ * all the same, for its records from the parent's start on only.
+ *
  * A summary is an optimisation, never a condition: whenever one cannot be built (a segment
  * neither archived nor in pg_wal, a timeline change in between, a record not understood, WAL
  * segments too large to hold a few in memory), the scan says why and the backup reads every
@@ -46,12 +51,11 @@ import org.slf4j.LoggerFactory;
 
 public final class WalSummaryScan {
     private static final Logger log = LoggerFactory.getLogger(WalSummaryScan.class);
-    /** Each task holds a whole segment in memory. */
-    private static final int MAX_SEGMENT_SIZE = 16 * 1024 * 1024;
     /** What a task reads of the next segment, for the record that continues there. */
     private static final int NEXT_SEGMENT_PREFIX = 1024 * 1024;
 
     private final Repository repository;
+    private final SegmentSummaries stored;
     private final Optional<LocalSegments> local;
     /**
      * Each reader thread's arrays for a segment and its successor's first pages, reused from one
@@ -69,6 +73,7 @@ public final class WalSummaryScan {
      */
     public WalSummaryScan(Repository repository, Optional<Path> localWal, WalSegmentSize segmentSize, int jobs) {
         this.repository = repository;
+        this.stored = new SegmentSummaries(repository);
         this.local = localWal.map(directory -> new LocalSegments(directory, segmentSize));
         this.segmentSize = segmentSize;
         this.jobs = jobs;
@@ -102,7 +107,7 @@ public final class WalSummaryScan {
      */
     public Optional<ChangedBlocks> summarise(TimelineId timeline, Lsn from, Future<Lsn> end,
             Future<Long> maxWalBytes) {
-        if (segmentSize.bytes() > MAX_SEGMENT_SIZE) {
+        if (segmentSize.bytes() > SegmentSummaries.MAX_SEGMENT_SIZE) {
             log.info("WAL segments of {} are too large to summarise in memory: reading every page of changed files",
                     segmentSize);
             return Optional.empty();
@@ -137,15 +142,20 @@ public final class WalSummaryScan {
             requireWithin(number - first, maxWalBytes);
             ChangedBlocks summary = new ChangedBlocks();
             long records = 0;
-            for (Future<Optional<SegmentSummary>> task : tasks) {
-                Optional<SegmentSummary> segment = take(task);
-                if (segment.isPresent()) {
+            int fromStored = 0;
+            long endSegment = await(end).segmentNumber(segmentSize);
+            for (int i = 0; i < tasks.size(); i++) {
+                Optional<SegmentSummary> segment = take(tasks.get(i));
+                // a segment past the end, summarised when archived, is not wanted
+                if (segment.isPresent() && first + i <= endSegment) {
                     summary.add(segment.get().blocks());
                     records += segment.get().records();
+                    fromStored += segment.get().stored() ? 1 : 0;
                 }
             }
-            log.info("WAL summary from {} to {}: {} records, blocks of {} relations, in {} ms", from, await(end),
-                    records, summary.relationCount(), (System.nanoTime() - started) / 1_000_000);
+            log.info("WAL summary from {} to {}: {} records ({} of {} segments summarised when archived), "
+                    + "blocks of {} relations, in {} ms", from, await(end), records, fromStored,
+                    endSegment - first + 1, summary.relationCount(), (System.nanoTime() - started) / 1_000_000);
             return Optional.of(summary);
         } catch (IOException | UncheckedIOException | PgbkException e) {
             log.info("no WAL summary from {} ({}): reading every page of changed files", from, e.getMessage());
@@ -155,9 +165,6 @@ public final class WalSummaryScan {
         }
     }
 
-    private record SegmentSummary(ChangedBlocks blocks, long records) {
-    }
-
     /**
      * The records that begin in one segment (from from on, before end); empty past the end's
      * segment. Read from pg_wal where it can be, and again from the repository if a segment read
@@ -165,6 +172,10 @@ public final class WalSummaryScan {
      */
     private Optional<SegmentSummary> summariseSegment(TimelineId timeline, long number, Lsn from, Future<Lsn> end)
             throws IOException {
+        Optional<SegmentSummary> summary = storedSummary(WalSegmentName.ofSegmentNumber(timeline, number, segmentSize), from);
+        if (summary.isPresent()) {
+            return summary;
+        }
         try {
             return summariseSegment(timeline, number, from, end, true);
         } catch (IOException e) {
@@ -173,6 +184,24 @@ public final class WalSummaryScan {
             }
             log.debug("WAL segment {} again without pg_wal's copy: {}", number, e.getMessage());
             return summariseSegment(timeline, number, from, end, false);
+        }
+    }
+
+    /**
+     * The summary stored when the segment was archived, if it has one and it may stand for the
+     * segment. Not for from's own segment, unless from is its start: before from, that segment
+     * holds the records that made the parent's files what they are (a load, its VACUUM), and
+     * its summary would name all their blocks.
+     */
+    private Optional<SegmentSummary> storedSummary(WalSegmentName name, Lsn from) {
+        if (name.equals(WalSegmentName.from(name.timeline(), from, segmentSize)) && !from.segmentStart(segmentSize).equals(from)) {
+            return Optional.empty();
+        }
+        try {
+            return stored.load(name, segmentSize);
+        } catch (IOException e) {
+            log.info("reading WAL segment {} instead of its stored summary: {}", name, e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -193,7 +222,7 @@ public final class WalSummaryScan {
         ChangedBlocks.Builder builder = new ChangedBlocks.Builder();
         long records = new WalRecordReader(feed, builder).read(from.compareTo(start) > 0 ? from : start,
                 new Limit(end, next), segmentSize);
-        return Optional.of(new SegmentSummary(builder.build(), records));
+        return Optional.of(new SegmentSummary(builder.build(), records, false));
     }
 
     /**

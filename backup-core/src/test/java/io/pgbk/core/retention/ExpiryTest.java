@@ -82,6 +82,27 @@ class ExpiryTest {
     }
 
     @Test
+    void segmentSummariesGoWithTheirSegmentsAndSummariesOfSegmentsGoneAlreadyToo() {
+        synthetic.backup("20261120T000000Z", BackupType.FULL, null, TL1, 2);
+        synthetic.backup("20261122T000000Z", BackupType.FULL, null, TL1, 4);
+        synthetic.segments(TL1, 2, 5);
+        // segment 1 went before summaries existed for it: its summary is an orphan
+        synthetic.segmentSummaries(TL1, 1, 5);
+
+        Expiry expiry = new Expiry(repository, policy(1, null, 1), CLOCK, STALE);
+        ExpirePlan plan = expiry.plan();
+        expiry.apply(plan);
+
+        assertThat(plan.walSummaryKeys()).containsExactly(
+                "wal-summary/0000000100000000/000000010000000000000001",
+                "wal-summary/0000000100000000/000000010000000000000002",
+                "wal-summary/0000000100000000/000000010000000000000003");
+        assertThat(synthetic.segmentSummaryNames()).containsExactly("000000010000000000000004",
+                "000000010000000000000005");
+        assertThat(synthetic.walNames()).containsExactly("000000010000000000000004", "000000010000000000000005");
+    }
+
+    @Test
     void dryRunChangesNothing() {
         synthetic.backup("20261120T000000Z", BackupType.FULL, null, TL1, 2);
         synthetic.backup("20261122T000000Z", BackupType.FULL, null, TL1, 4);

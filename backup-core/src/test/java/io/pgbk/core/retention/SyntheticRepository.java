@@ -58,6 +58,18 @@ record SyntheticRepository(Repository repository) {
         }
     }
 
+    /** Stand-ins for the summaries of segments first to last (content is not read by expire). */
+    void segmentSummaries(TimelineId timeline, long first, long last) {
+        for (long number = first; number <= last; number++) {
+            put(Repository.walSummaryKey(WalSegmentName.ofSegmentNumber(timeline, number, SEGMENT)), new byte[10]);
+        }
+    }
+
+    List<String> segmentSummaryNames() {
+        return repository.list(Repository.WAL_SUMMARIES).stream().map(ObjectInfo::key)
+                .map(key -> key.substring(key.lastIndexOf('/') + 1)).sorted().toList();
+    }
+
     void history(TimelineId timeline, String content) {
         put(Repository.walKey(WalFileName.parse(timeline.historyFileName())), content.getBytes(StandardCharsets.UTF_8));
     }

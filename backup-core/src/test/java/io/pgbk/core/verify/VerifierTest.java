@@ -138,6 +138,20 @@ class VerifierTest {
                         + "object main/wal/0000000100000000/000000010000000000000005 is corrupt"));
     }
 
+    @Test
+    void verifyWalReadsSegmentSummariesToo() throws IOException {
+        String summary = Repository.walSummaryKey(WalSegmentName.ofSegmentNumber(TimelineId.FIRST, 5, SEGMENT));
+        put(summary, new byte[100]);
+        flipByte(summary, SealHeader.SIZE + 10);
+
+        Verdict verdict = new Verifier(repository, 2).verifyWal();
+
+        assertThat(verdict.objectsRead()).isEqualTo(5);
+        assertThat(verdict.findings()).singleElement().satisfies(finding ->
+                assertThat(finding.describe()).startsWith("main/wal-summary/0000000100000000/000000010000000000000005: "
+                        + "object main/wal-summary/0000000100000000/000000010000000000000005 is corrupt"));
+    }
+
     /** Writes a part of (path, content) pairs, uncompressed so that a byte of the object is a byte of a file. */
     private PartInfo part(BackupId id, List<ManifestFile> files, String... pathsAndContents) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

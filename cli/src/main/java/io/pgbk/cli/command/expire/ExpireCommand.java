@@ -70,6 +70,9 @@ public final class ExpireCommand implements PgbkCommand {
             out.println(verb + " " + plan.walKeys().size() + " WAL files, " + name(plan.walKeys().get(0)) + " to "
                     + name(plan.walKeys().get(plan.walKeys().size() - 1)));
         }
+        if (!plan.walSummaryKeys().isEmpty()) {
+            out.println(verb + " the summaries of " + plan.walSummaryKeys().size() + " WAL segments");
+        }
         plan.gaps().forEach(gap -> out.println(verb + " the record of the WAL gap " + gap.range()
                 + ", which lies before every kept backup"));
         if (plan.isEmpty()) {

@@ -71,8 +71,6 @@ import java.util.stream.Stream;
                 "  3  internal error (a bug); --verbose shows its stack trace"})
 public final class Main {
 
-    private static final Logger log = LoggerFactory.getLogger(Main.class);
-
     /** The subcommands, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(BackupCommand.class, ListCommand.class, ShowCommand.class,
             WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalPushAsyncCommand.class,
@@ -91,14 +89,21 @@ public final class Main {
     private boolean quiet;
 
     private final Invocation invocation;
+    private final LibraryPreload preload;
 
     public Main(Invocation invocation) {
+        this(invocation, LibraryPreload.NONE);
+    }
+
+    private Main(Invocation invocation, LibraryPreload preload) {
         this.invocation = invocation;
+        this.preload = preload;
     }
 
     public static void main(String[] args) {
+        LibraryPreload preload = LibraryPreload.start(commandName(args));
         Invocation invocation = Invocation.ofProcess();
-        int status = new Main(invocation).execute(args);
+        int status = new Main(invocation, preload).execute(args);
         invocation.out().flush();
         invocation.err().flush();
         System.exit(status);
@@ -136,14 +141,7 @@ public final class Main {
      * time of a wal-fetch, which PostgreSQL starts once per WAL segment.
      */
     private static List<Class<?>> commandsFor(String... args) {
-        String named = null;
-        for (int i = 0; i < args.length && named == null; i++) {
-            if (args[i].equals("--config")) {
-                i++;
-            } else if (!args[i].startsWith("-")) {
-                named = args[i];
-            }
-        }
+        String named = commandName(args);
         for (Class<?> command : COMMANDS) {
             Command annotation = command.getAnnotation(Command.class);
             if (annotation.name().equals(named) && command != CommandLine.HelpCommand.class) {
@@ -151,6 +149,18 @@ public final class Main {
             }
         }
         return COMMANDS;
+    }
+
+    /** The first argument that is not an option (nor --config's value): the subcommand's name, if any. */
+    private static String commandName(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config")) {
+                i++;
+            } else if (!args[i].startsWith("-")) {
+                return args[i];
+            }
+        }
+        return null;
     }
 
     /*
@@ -203,6 +213,7 @@ public final class Main {
         }
         LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
         ConsoleLogging.apply(logging, verbose ? Level.DEBUG : quiet ? Level.ERROR : Level.INFO);
+        preload.await();
         Configuration configuration = new ConfigurationReader(invocation.environment(), invocation.systemConfigFile())
                 .read(Optional.ofNullable(configFile), settingFlags(parseResult));
         if (!(leaf.getCommand() instanceof PgbkCommand command)) {
@@ -212,7 +223,7 @@ public final class Main {
         if (!verbose && !quiet) {
             ConsoleLogging.apply(logging, Level.toLevel(configuration.require(Settings.LOG_LEVEL)));
         }
-        log.debug("{} with {}", leaf.getCommandName(), configuration);
+        log().debug("{} with {}", leaf.getCommandName(), configuration);
         return command.run(new CommandContext(configuration, invocation.out(), invocation.err(),
                 invocation.environment(), invocation.clock())).code();
     }
@@ -232,11 +243,11 @@ public final class Main {
 
     private int report(Exception e) {
         if (e instanceof PgbkException) {
-            log.debug("the error below, with its stack trace", e);
+            log().debug("the error below, with its stack trace", e);
             invocation.err().println("pgbk: " + oneLine(e.getMessage()));
             return ExitStatus.FAILURE.code();
         }
-        log.debug("internal error", e);
+        log().debug("internal error", e);
         invocation.err().println("pgbk: internal error: " + e.getClass().getName() + ": " + oneLine(e.getMessage())
                 + (verbose ? "" : " (run with --verbose for details)"));
         return ExitStatus.INTERNAL_ERROR.code();
@@ -248,6 +259,11 @@ public final class Main {
         UnmatchedArgumentException.printSuggestions(e, invocation.err());
         invocation.err().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
         return ExitStatus.USAGE.code();
+    }
+
+    /** Not a constant: loading Main must not set up logging, which the preload runs beside (LibraryPreload). */
+    private static Logger log() {
+        return LoggerFactory.getLogger(Main.class);
     }
 
     private static String oneLine(String message) {

@@ -253,6 +253,25 @@ class LauncherIT {
         assertThat(config(otherJdk, arguments)).contains("-XX:SharedArchiveFile=" + others + " ");
     }
 
+    /**
+     * An archive is recorded by a command's real run: not by one that prints help (its archive
+     * would lack the command's classes for good), and an incremental backup's apart from a full
+     * one's, since each loads classes the other does not.
+     */
+    @Test
+    void archivesAreRecordedByRealRunsAndIncrementalBackupsHaveTheirOwn() throws IOException {
+        Path arguments = pgbk.directory().resolve("arguments");
+        Path lib = pgbk.directory().resolve("lib");
+        Path java = standInJava("this-jdk", arguments);
+
+        assertThat(launch(java, arguments, "backup", "--help")).doesNotContain("ArchiveClassesAtExit")
+                .doesNotContain("SharedArchiveFile");
+        assertThat(launch(java, arguments, "backup", "--type", "incr"))
+                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-backup-incr.this-jdk.jsa") + ".");
+        assertThat(launch(java, arguments, "backup", "--type=full"))
+                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-backup.this-jdk.jsa") + ".");
+    }
+
     /** A JAVA_HOME whose java writes its arguments into a file and exits. */
     private Path standInJava(String name, Path arguments) throws IOException {
         Path home = Files.createDirectories(pgbk.directory().resolve(name + "/bin")).getParent();
@@ -263,8 +282,13 @@ class LauncherIT {
 
     /** The arguments bin/pgbk gave the java of javaHome for `pgbk config`. */
     private String config(Path javaHome, Path arguments) throws IOException {
+        return launch(javaHome, arguments, "config");
+    }
+
+    /** The arguments bin/pgbk gave the java of javaHome for the command line. */
+    private String launch(Path javaHome, Path arguments, String... commandLine) throws IOException {
         Files.deleteIfExists(arguments);
-        PgbkInstallation.Result result = pgbk.run(pgbk.directory(), Map.of("JAVA_HOME", javaHome.toString()), "config");
+        PgbkInstallation.Result result = pgbk.run(pgbk.directory(), Map.of("JAVA_HOME", javaHome.toString()), commandLine);
         assertThat(result.status()).as(result.err()).isZero();
         return Files.readString(arguments);
     }

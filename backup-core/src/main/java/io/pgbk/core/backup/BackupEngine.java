@@ -133,6 +133,12 @@ public final class BackupEngine {
     /** Takes one backup; returns its manifest once it is in the repository. */
     public BackupManifest run(BackupProgress progress) {
         ExecutorService meanwhile = Executors.newFixedThreadPool(3, named("pgbk-backup-meanwhile-"));
+        // Local mode connects while the repository is read and locked: the connection and its
+        // first queries were a tenth of a small incremental backup. Who gets it closes it: take(),
+        // or the finally below when the backup ends before take().
+        Future<BackupSession> session = baseBackup.isPresent()
+                ? CompletableFuture.failedFuture(new IllegalStateException("stream mode opens its own session"))
+                : meanwhile.submit(() -> BackupSession.open(node));
         try {
             ClusterInfo cluster = repository.clusterInfo().orElseThrow(() -> new PgbkException("repository "
                     + repository.describe() + " holds no WAL of this cluster yet: set archive_command = "
@@ -146,7 +152,7 @@ public final class BackupEngine {
                 try {
                     BackupManifest manifest = baseBackup.isPresent()
                             ? takeStreamed(id, cluster, baseBackup.get(), meanwhile, progress)
-                            : take(id, cluster, listing.newest(), meanwhile, progress);
+                            : take(id, cluster, listing.newest(), session, meanwhile, progress);
                     lock.verifyHeld();
                     String key = BackupManifest.manifestKey(id);
                     if (!repository.putIfAbsent(key, sealedManifest(manifest))) {
@@ -162,24 +168,52 @@ public final class BackupEngine {
                 }
             }
         } finally {
+            closeWhenOpen(session);
             // a task still running ends by itself, closing what it opened
             meanwhile.shutdownNow();
         }
     }
 
+    /** Closes the session if it opened (closing twice is harmless); waits for the attempt to end. */
+    private static void closeWhenOpen(Future<BackupSession> session) {
+        try {
+            session.get().close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // it never opened
+        }
+    }
+
+    /** The session opened meanwhile; its failure (unreachable, refused) as the PgbkException it was. */
+    private static BackupSession opened(Future<BackupSession> session) {
+        try {
+            return session.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbkException("interrupted while connecting to PostgreSQL", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException("connecting failed unexpectedly", e.getCause());
+        }
+    }
+
     /**
      * @param newest    the newest complete backup, the parent of an incremental one
+     * @param opening   the session with the node, being opened; take closes it
      * @param meanwhile runs what overlaps with the backup's own steps
      */
     private BackupManifest take(BackupId id, ClusterInfo cluster, Optional<BackupId> newest,
-            ExecutorService meanwhile, BackupProgress progress) {
+            Future<BackupSession> opening, ExecutorService meanwhile, BackupProgress progress) {
         CompletableFuture<Optional<BackupManifest>> newestHead = new CompletableFuture<>();
         CompletableFuture<Optional<BackupManifest>> newestManifest = new CompletableFuture<>();
         Future<Optional<ParentCandidate>> candidate = readParent(meanwhile, newest, newestHead, newestManifest);
         CompletableFuture<Lsn> started = new CompletableFuture<>();
         Future<Optional<ChangedBlocks>> summary = summarise(meanwhile, newestHead, newestManifest, started,
                 cluster.walSegmentSize());
-        try (BackupSession session = BackupSession.open(node)) {
+        try (BackupSession session = opened(opening)) {
             ServerState state = inspect(session, cluster);
             String label = "pgbk backup " + id;
             progress.phase("waiting for " + (state.standby() ? "a restartpoint" : "a checkpoint"));

@@ -43,6 +43,7 @@ import io.pgbk.core.wal.TimelineId;
 import io.pgbk.core.wal.WalFileName;
 import io.pgbk.core.wal.WalSegmentHeader;
 import io.pgbk.core.wal.WalSegmentName;
+import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.core.walsummary.SegmentSummaries;
 import io.pgbk.error.PgbkException;
 import io.pgbk.storage.ObjectInfo;
@@ -76,6 +77,8 @@ public final class WalArchive {
     private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
     private static final String PARTIAL_SUFFIX = ".partial";
     private static final int COMPARE_CHUNK = 64 * 1024;
+    /** Enough of the next segment for a last record with a few page images. */
+    private static final int NEXT_SEGMENT_START = 64 * 1024;
 
     private final Repository repository;
     private final Compression compression;
@@ -120,14 +123,38 @@ public final class WalArchive {
             ContentDigest digest = sealed.digest().orElseThrow(() -> new IllegalStateException(
                     "the store created " + objectName + " without reading all of it"));
             log.info("archived {} as {} ({}, {})", name, objectName, compression, digest.describe());
-            copying.flatMap(CopyingInputStream::copied).ifPresent(segment ->
-                    summaries.store(name.segment().orElseThrow(), segment, confirmed.get().walSegmentSize(),
-                            compression));
+            copying.flatMap(CopyingInputStream::copied).ifPresent(segment -> {
+                ClusterInfo cluster = confirmed.get();
+                WalSegmentSize size = cluster.walSegmentSize();
+                WalSegmentName stored = name.segment().orElseThrow();
+                summaries.store(stored, segment, size,
+                        () -> nextSegmentStart(walFile, stored.next(size), cluster.walBlockSize()), compression);
+            });
             return new PushResult(name, objectName, PushResult.Outcome.STORED, digest);
         }
         ContentDigest stored = compareWithStored(key, walFile, name);
         log.info("{} was already archived with the same content", name);
         return new PushResult(name, objectName, PushResult.Outcome.ALREADY_ARCHIVED, stored);
+    }
+
+    /**
+     * The first NEXT_SEGMENT_START bytes of next beside walFile (in pg_wal), in whole pages, as far
+     * as they are there: PostgreSQL may be writing them, or the file may be a recycled one (the summary's
+     * reader checks page addresses and CRCs).
+     */
+    private static Optional<byte[]> nextSegmentStart(Path walFile, WalSegmentName next, int pageSize)
+            throws IOException {
+        Path file = walFile.resolveSibling(next.toString());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer start = ByteBuffer.allocate(NEXT_SEGMENT_START);
+            while (start.hasRemaining() && channel.read(start) > 0) {
+                // to the end of the file or of the buffer
+            }
+            int pages = start.position() / pageSize;
+            return pages == 0 ? Optional.empty() : Optional.of(Arrays.copyOf(start.array(), pages * pageSize));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
     }
 
     private byte[] copyBuffer(int size) {

@@ -6,9 +6,13 @@
  * and walking 16 MiB per segment was most of an incremental backup's summary, which the copy
  * waits for. PostgreSQL 17's walsummarizer keeps the same kind of record in pg_wal/summaries.
  *
+ * The last record of a segment often runs into the next; its block references lie at its
+ * start, in this segment, unless it begins in the segment's last bytes. Then the next segment's
+ * first pages are read from pg_wal, where PostgreSQL may be writing them, and the record counts
+ * only if it ends in them with a good CRC (WalRecordReader).
+ *
  * A summary is an optimisation, as the scan is: a segment without one (archived by an earlier
- * pgbk or by receive-wal, or whose last record's headers run into the next segment) is read as
- * before. One is stored only after its segment, so none describes WAL the repository lacks;
+ * pgbk or by receive-wal, or whose last record cannot be read whole) is read as before. One is stored only after its segment, so none describes WAL the repository lacks;
  * expire removes it with its segment, and verify reads it through its seal.
  *
  * Object: "PGBKWSM1", the segment size (int), the records read (long), then ChangedBlocks.
@@ -44,13 +48,21 @@ public final class SegmentSummaries {
         this.repository = repository;
     }
 
+    /** The first bytes of the segment after this one, if they can be had (pg_wal's copy, maybe being written). */
+    public interface NextSegmentStart {
+        Optional<byte[]> read() throws IOException;
+    }
+
     /**
      * Summarises an archived segment from its bytes and stores the summary, compressed like the
      * segment, unless one is there already. Never fails the archiving: a segment that cannot be
-     * summarised is only logged.
+     * summarised is only logged. next is read only when the last record's headers run into the
+     * next segment.
      */
-    public void store(WalSegmentName name, byte[] segment, WalSegmentSize segmentSize, Compression compression) {
-        Optional<SegmentSummary> summary = summarise(name, segment, segmentSize);
+    public void store(WalSegmentName name, byte[] segment, WalSegmentSize segmentSize, NextSegmentStart next,
+            Compression compression) {
+        Optional<SegmentSummary> summary = summarise(name, segment, segmentSize, Optional::empty)
+                .or(() -> summarise(name, segment, segmentSize, next));
         if (summary.isEmpty()) {
             return;
         }
@@ -70,21 +82,23 @@ public final class SegmentSummaries {
         }
     }
 
-    /** The blocks the records beginning in segment reference; empty (logged) where they cannot be known from it alone. */
-    static Optional<SegmentSummary> summarise(WalSegmentName name, byte[] segment, WalSegmentSize segmentSize) {
+    /**
+     * The blocks the records beginning in segment reference; empty (logged) where they cannot be
+     * known from it and the next segment's first bytes.
+     */
+    static Optional<SegmentSummary> summarise(WalSegmentName name, byte[] segment, WalSegmentSize segmentSize,
+            NextSegmentStart next) {
         if (segment.length != segmentSize.bytes() || segment.length > MAX_SEGMENT_SIZE) {
             return Optional.empty();
         }
-        boolean[] fed = {false};
+        int[] fed = {0};
         ChangedBlocks.Builder builder = new ChangedBlocks.Builder();
         long start = name.startLsn(segmentSize).value();
         try {
-            long records = new WalRecordReader(() -> {
-                if (fed[0]) {
-                    return null;
-                }
-                fed[0] = true;
-                return segment;
+            long records = new WalRecordReader(() -> switch (fed[0]++) {
+                case 0 -> segment;
+                case 1 -> next.read().orElse(null);
+                default -> null;
             }, builder, true).read(name.startLsn(segmentSize), () -> start + segment.length, segmentSize);
             return Optional.of(new SegmentSummary(builder.build(), records, false));
         } catch (IOException e) {

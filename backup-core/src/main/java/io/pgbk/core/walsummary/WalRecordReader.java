@@ -27,11 +27,14 @@
  * continuation that does not continue, a length that does not add up) is an error, never a
  * guess: the caller then falls back to reading every page.
  *
- * An open-ended reader (one segment alone, summarised as it is archived: SegmentSummaries) takes
- * the end of its feed inside the last record as the end of the reading, once that record's block
- * references are decoded: they lie at its start, so the next segment, not archived yet, is
- * needed only where the headers (or main data that is wanted) run into it, and then there is
- * no summary.
+ * An open-ended reader (one segment, summarised as it is archived: SegmentSummaries) is fed the
+ * segment and, when it can be had, the first pages of the next one from pg_wal, which
+ * PostgreSQL may be writing at that moment. It checks the CRC of every record it reads whole, so
+ * that no byte of a page caught half-written is believed, and takes the end of its feed inside
+ * the last record as the end of the reading when that record's block references were decoded
+ * from the segment's own bytes: they lie at its start. A record whose headers (or main data
+ * that is wanted) need bytes of the next segment counts only if it ends, CRC and all, in what
+ * was fed; otherwise there is no summary.
  */
 package io.pgbk.core.walsummary;
 
@@ -39,6 +42,7 @@ import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.util.Set;
+import java.util.zip.CRC32C;
 import java.util.function.LongSupplier;
 
 final class WalRecordReader {
@@ -101,6 +105,12 @@ final class WalRecordReader {
     private final byte[] header = new byte[HEADER_BYTES];
     private int headerAt;
     private int headerLength;
+    /** The CRC of the current record's bytes after its header, as they pass (open-ended readers only). */
+    private CRC32C crc;
+    /** The segments fed so far: more than one once the current record ran into the next. */
+    private int segmentsFed;
+    /** The segment in which the current record's headers were complete. */
+    private int headersIn;
 
     WalRecordReader(SegmentFeed feed, RecordVisitor visitor) {
         this(feed, visitor, false);
@@ -123,6 +133,7 @@ final class WalRecordReader {
     long read(Lsn from, LongSupplier end, WalSegmentSize segmentSize) throws IOException {
         this.end = end;
         segment = feed.next();
+        segmentsFed = 1;
         if (segment == null) {
             throw new IOException("no WAL from " + from);
         }
@@ -163,7 +174,8 @@ final class WalRecordReader {
             } catch (AbandonedRecord e) {
                 // the next record begins after the page header the record ran into
             } catch (FeedEnded e) {
-                if (!openEnded || !e.headersRead) {
+                // the record's block references came from the segment's own bytes
+                if (!openEnded || !e.headersRead || headersIn > 1) {
                     throw e;
                 }
                 return records + 1;
@@ -200,6 +212,7 @@ final class WalRecordReader {
         }
         segmentStart += segment.length;
         segment = next;
+        segmentsFed++;
         offset = 0;
         return true;
     }
@@ -218,7 +231,12 @@ final class WalRecordReader {
                     + "): the WAL ends before the backup's start");
         }
         recordRemaining = totalLength;
+        crc = null;
         headerLength = copyHeaders((int) Math.min(totalLength, HEADER_BYTES));
+        if (openEnded) {
+            crc = new CRC32C();
+            crc.update(header, RECORD_HEADER, Math.max(0, headerLength - RECORD_HEADER));
+        }
         headerAt = RECORD_HEADER;
         int info = header[16] & 0xFF;
         int resourceManager = header[17] & 0xFF;
@@ -272,6 +290,7 @@ final class WalRecordReader {
             throw new IOException("WAL record at " + new Lsn(start) + " has headers for " + dataTotal
                     + " bytes of data, but " + (totalLength - headerAt) + " bytes follow them");
         }
+        headersIn = segmentsFed;
         if (reported && visitor.wantsMainData(resourceManager, info)) {
             visitor.mainData(resourceManager, info, mainData(totalLength, (int) mainLength));
         }
@@ -281,7 +300,19 @@ final class WalRecordReader {
             e.headersRead = true;
             throw e;
         }
+        if (crc != null) {
+            checkCrc(start);
+        }
         return resourceManager == RM_XLOG_ID && (info & XLR_RMGR_INFO_MASK) == XLOG_SWITCH;
+    }
+
+    /** xl_crc covers the record's bytes after its header, then the header up to xl_crc itself. */
+    private void checkCrc(long start) throws IOException {
+        crc.update(header, 0, RECORD_HEADER - 4);
+        int stored = littleEndianInt(header, RECORD_HEADER - 4);
+        if ((int) crc.getValue() != stored) {
+            throw new IOException("WAL record at " + new Lsn(start) + " fails its CRC");
+        }
     }
 
     /**
@@ -356,6 +387,9 @@ final class WalRecordReader {
             atData();
             int step = Math.min(n, PAGE_SIZE - offset % PAGE_SIZE);
             System.arraycopy(segment, offset, target, at, step);
+            if (crc != null) {
+                crc.update(segment, offset, step);
+            }
             offset += step;
             at += step;
             recordRemaining -= step;
@@ -418,6 +452,9 @@ final class WalRecordReader {
         while (n > 0) {
             atData();
             int step = (int) Math.min(n, PAGE_SIZE - offset % PAGE_SIZE);
+            if (crc != null) {
+                crc.update(segment, offset, step);
+            }
             offset += step;
             recordRemaining -= step;
             n -= step;

@@ -387,7 +387,18 @@ class WalReceiverTest {
                 assertThat(read(fetched)).as(segment.toString())
                         .isEqualTo(read(primary.dataDirectory().resolve("pg_wal").resolve(segment.toString())));
             }
+            // each ends with its switch, so its summary needs nothing of the next
+            for (String switched : concat(first, second)) {
+                assertThat(repository.stat(Repository.walSummaryKey(WalSegmentName.parse(switched))))
+                        .as("the summary of " + switched).isPresent();
+            }
         }
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
     }
 
     @Test

@@ -11,9 +11,11 @@
  * first pages are read from pg_wal, where PostgreSQL may be writing them, and the record counts
  * only if it ends in them with a good CRC (WalRecordReader).
  *
- * A summary is an optimisation, as the scan is: a segment without one (archived by an earlier
- * pgbk or by receive-wal, or whose last record cannot be read whole) is read as before. One is stored only after its segment, so none describes WAL the repository lacks;
- * expire removes it with its segment, and verify reads it through its seal.
+ * Complete segments that WalArchive stores, from archive_command or receive-wal, get one. A
+ * summary is an optimisation, as the scan is: a segment without one (archived by an earlier
+ * pgbk, or whose last record cannot be read whole) is read as before. One is stored only after
+ * its segment, so none describes WAL the repository lacks; expire removes it with its segment,
+ * and verify reads it through its seal.
  *
  * Object: "PGBKWSM1", the segment size (int), the records read (long), then ChangedBlocks.
  */

@@ -185,21 +185,6 @@ public final class BackupEngine {
         }
     }
 
-    /** The session opened meanwhile; its failure (unreachable, refused) as the PgbkException it was. */
-    private static BackupSession opened(Future<BackupSession> session) {
-        try {
-            return session.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgbkException("interrupted while connecting to PostgreSQL", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            throw new IllegalStateException("connecting failed unexpectedly", e.getCause());
-        }
-    }
-
     /**
      * @param newest    the newest complete backup, the parent of an incremental one
      * @param opening   the session with the node, being opened; take closes it
@@ -213,7 +198,7 @@ public final class BackupEngine {
         CompletableFuture<Lsn> started = new CompletableFuture<>();
         Future<Optional<ChangedBlocks>> summary = summarise(meanwhile, newestHead, newestManifest, started,
                 cluster.walSegmentSize());
-        try (BackupSession session = opened(opening)) {
+        try (BackupSession session = result(opening, "connecting to PostgreSQL")) {
             ServerState state = inspect(session, cluster);
             String label = "pgbk backup " + id;
             progress.phase("waiting for " + (state.standby() ? "a restartpoint" : "a checkpoint"));

@@ -13,6 +13,8 @@
  */
 package io.pgbk.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.FutureTask;
@@ -23,9 +25,6 @@ final class LibraryPreload {
     static final LibraryPreload NONE = new LibraryPreload(new FutureTask<>(() -> null));
 
     /** The classes whose initialisation pulls in each library's core. */
-    private static final List<String> FOR_EVERY_COMMAND = List.of(
-            "com.fasterxml.jackson.databind.ObjectMapper",
-            "com.fasterxml.jackson.dataformat.yaml.YAMLFactory");
     private static final List<String> FOR_COPYING = List.of(
             "org.postgresql.Driver",
             "org.postgresql.jdbc.PgConnection",
@@ -42,14 +41,12 @@ final class LibraryPreload {
 
     private LibraryPreload(String command) {
         this.task = new FutureTask<>(() -> {
-            ClassLoader loader = LibraryPreload.class.getClassLoader();
-            load(FOR_EVERY_COMMAND, loader);
+            // every command reads its config file: Jackson and its YAML parser, with a document
+            // read, for the parts of its machinery that are built at first use
+            new ObjectMapper(new YAMLFactory()).readTree("preload: true");
             if (COPYING_COMMANDS.contains(command)) {
-                load(FOR_COPYING, loader);
+                load(FOR_COPYING, LibraryPreload.class.getClassLoader());
             }
-            // an instance, for the lazily built parts of its machinery (serializers, the YAML parser)
-            new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                    .readTree("preload: true");
             return null;
         });
         Thread thread = new Thread(task, "pgbk-preload");

@@ -13,7 +13,6 @@ package io.pgbk.core.page;
 import io.pgbk.error.PgbkException;
 import java.util.Arrays;
 import java.util.StringJoiner;
-import java.util.stream.IntStream;
 
 public record PageMap(long fileSize, int[] blocks) {
 
@@ -69,23 +68,47 @@ public record PageMap(long fileSize, int[] blocks) {
         return (int) Math.min(PageHeader.PAGE_SIZE, fileSize - block * PageHeader.PAGE_SIZE);
     }
 
+    /**
+     * Reads the text form, in one pass over its characters: an incremental's manifest holds tens of
+     * thousands of ranges (after a change to every 40th page), and the next backup waits for its
+     * parent's manifest. Splitting the text and a stream per range cost it 20 to 80 ms under C1.
+     */
     public static PageMap parse(String text) {
         int colon = text.indexOf(':');
         if (colon < 0) {
             throw new PgbkException("invalid page map \"" + text + "\": expected <size>:<blocks>");
         }
         try {
-            long size = Long.parseLong(text.substring(0, colon));
-            String ranges = text.substring(colon + 1);
-            int[] blocks = ranges.isEmpty() ? new int[0] : Arrays.stream(ranges.split(","))
-                    .flatMapToInt(range -> {
-                        int dash = range.indexOf('-');
-                        int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
-                        int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
-                        return IntStream.rangeClosed(first, last);
-                    })
-                    .toArray();
-            return new PageMap(size, blocks);
+            long size = Long.parseLong(text, 0, colon, 10);
+            long blockCount = blockCount(size);
+            int[] blocks = new int[16];
+            int count = 0;
+            int position = colon + 1;
+            while (position < text.length()) {
+                int end = position;
+                int dash = -1;
+                while (end < text.length() && text.charAt(end) != ',') {
+                    if (dash < 0 && text.charAt(end) == '-') {
+                        dash = end;
+                    }
+                    end++;
+                }
+                int first = Integer.parseInt(text, position, dash < 0 ? end : dash, 10);
+                int last = dash < 0 ? first : Integer.parseInt(text, dash + 1, end, 10);
+                long length = (long) last - first + 1;
+                if (length < 1 || count + length > blockCount) {
+                    throw new IllegalArgumentException("range " + text.substring(position, end) + " is empty or "
+                            + "holds more pages than " + blockCount);
+                }
+                if (count + length > blocks.length) {
+                    blocks = Arrays.copyOf(blocks, (int) Math.max(count + length, 2L * blocks.length));
+                }
+                for (int block = first; block <= last; block++) {
+                    blocks[count++] = block;
+                }
+                position = end + 1;
+            }
+            return new PageMap(size, Arrays.copyOf(blocks, count));
         } catch (IllegalArgumentException e) {
             throw new PgbkException("invalid page map \"" + text + "\": " + e.getMessage(), e);
         }

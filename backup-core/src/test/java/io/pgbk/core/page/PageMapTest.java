@@ -34,6 +34,25 @@ class PageMapTest {
         assertThatThrownBy(() -> PageMap.parse("8192:0-x")).isInstanceOf(PgbkException.class)
                 .hasMessageContaining("invalid page map");
         assertThatThrownBy(() -> PageMap.parse("0-3")).isInstanceOf(PgbkException.class);
+        assertThatThrownBy(() -> PageMap.parse("81920:5-3")).isInstanceOf(PgbkException.class)
+                .hasMessageContaining("5-3");
+        assertThatThrownBy(() -> PageMap.parse("81920:1,3-2,4")).isInstanceOf(PgbkException.class);
+        assertThatThrownBy(() -> PageMap.parse("81920:0-2000000000")).isInstanceOf(PgbkException.class)
+                .hasMessageContaining("more pages than 10");
+        assertThatThrownBy(() -> PageMap.parse("81920:2,1")).isInstanceOf(PgbkException.class);
+        assertThatThrownBy(() -> PageMap.parse("81920:1,,2")).isInstanceOf(PgbkException.class);
+    }
+
+    @Test
+    void parsesAMapOfManyRanges() {
+        // every 40th page of a 1 GiB segment and the pages after it, as an incremental's change leaves
+        int[] blocks = java.util.stream.IntStream.range(0, 131072).filter(block -> block % 40 < 2).toArray();
+        PageMap map = new PageMap(1L << 30, blocks);
+
+        PageMap parsed = PageMap.parse(map.toString());
+
+        assertThat(parsed).isEqualTo(map);
+        assertThat(parsed.pageCount()).isEqualTo(blocks.length);
     }
 
     @Test

@@ -205,7 +205,7 @@ class LauncherIT {
                             () -> "");
                     long jvm = pidIn(started);
                     assertThat(Files.readString(arguments)).contains(recorded ? "-XX:SharedArchiveFile=" + archive + " "
-                            : "-XX:ArchiveClassesAtExit=" + archive + ".");
+                            : "-XX:DumpLoadedClassList=" + archive + ".");
                     assertThat(ProcessHandle.of(jvm).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
                             .as("the JVM is the launcher's child").contains(launcher.pid());
 
@@ -246,7 +246,7 @@ class LauncherIT {
         Path others = future(lib.resolve("pgbk-config.other-jdk.jsa"));
 
         assertThat(config(thisJdk, arguments)).as("the other JVM's archive is left alone")
-                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-config.this-jdk.jsa") + ".")
+                .contains("-XX:DumpLoadedClassList=" + lib.resolve("pgbk-config.this-jdk.jsa") + ".")
                 .doesNotContain("SharedArchiveFile");
         Path own = future(lib.resolve("pgbk-config.this-jdk.jsa"));
         assertThat(config(thisJdk, arguments)).contains("-XX:SharedArchiveFile=" + own + " ");
@@ -264,12 +264,44 @@ class LauncherIT {
         Path lib = pgbk.directory().resolve("lib");
         Path java = standInJava("this-jdk", arguments);
 
-        assertThat(launch(java, arguments, "backup", "--help")).doesNotContain("ArchiveClassesAtExit")
+        assertThat(launch(java, arguments, "backup", "--help")).doesNotContain("DumpLoadedClassList")
                 .doesNotContain("SharedArchiveFile");
         assertThat(launch(java, arguments, "backup", "--type", "incr"))
-                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-backup-incr.this-jdk.jsa") + ".");
+                .contains("-XX:DumpLoadedClassList=" + lib.resolve("pgbk-backup-incr.this-jdk.jsa") + ".");
         assertThat(launch(java, arguments, "backup", "--type=full"))
-                .contains("-XX:ArchiveClassesAtExit=" + lib.resolve("pgbk-backup.this-jdk.jsa") + ".");
+                .contains("-XX:DumpLoadedClassList=" + lib.resolve("pgbk-backup.this-jdk.jsa") + ".");
+    }
+
+    /**
+     * With the real JVM: a failed first run leaves no archive and nothing temporary; the first
+     * successful one dumps a static archive, from which the next run loads pgbk's classes and
+     * picocli's (Java 5 class files, which JDK 17 leaves out of a dynamic archive).
+     */
+    @Test
+    void theFirstSuccessfulRunDumpsAStaticArchiveThatLaterRunsLoadClassesFrom() throws IOException {
+        Path lib = pgbk.directory().resolve("lib");
+
+        PgbkInstallation.Result failed = pgbk.run(pgbk.directory(), Map.of("PGBK_COMPRESS", "fast"), "config");
+        assertThat(failed.status()).isEqualTo(1);
+        assertThat(archives(lib)).as("after a failed run").isEmpty();
+
+        PgbkInstallation.Result first = pgbk.run(pgbk.directory(), Map.of(), "config");
+        assertThat(first.status()).as(first.err()).isZero();
+        assertThat(first.err()).isEmpty();
+        assertThat(archives(lib)).singleElement().asString().matches("pgbk-config\\.[^.]+\\.jsa");
+
+        PgbkInstallation.Result next = pgbk.run(pgbk.directory(), Map.of("PGBK_JAVA_OPTS", "-Xlog:class+load=info"),
+                "config");
+        assertThat(next.status()).as(next.err()).isZero();
+        assertThat(next.out()).contains("io.pgbk.cli.Main source: shared objects file")
+                .contains("picocli.CommandLine$Model$CommandSpec source: shared objects file");
+    }
+
+    /** The names of the archives and temporary files the launcher left in lib. */
+    private static List<String> archives(Path lib) throws IOException {
+        try (var files = Files.list(lib)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.contains(".jsa")).toList();
+        }
     }
 
     /** A JAVA_HOME whose java writes its arguments into a file and exits. */

@@ -38,6 +38,7 @@ import io.pgbk.cli.config.ConfigurationReader;
 import io.pgbk.cli.config.Setting;
 import io.pgbk.cli.config.Settings;
 import io.pgbk.cli.logging.ConsoleLogging;
+import io.pgbk.cli.logging.LoggingProvider;
 import io.pgbk.error.PgbkException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,6 +102,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        LoggingProvider.install();
         LibraryPreload preload = LibraryPreload.start(commandName(args));
         Invocation invocation = Invocation.ofProcess();
         int status = new Main(invocation, preload).execute(args);

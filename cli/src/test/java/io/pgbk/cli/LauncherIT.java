@@ -74,6 +74,17 @@ class LauncherIT {
         assertThat(quiet.err()).isEmpty();
     }
 
+    /** The JVM's logging is pgbk's own SLF4J provider (LoggingProvider), which SLF4J does not announce. */
+    @Test
+    void debugLinesCarryTimeLevelThreadAndLoggerAndNothingElseReachesStderr() {
+        PgbkInstallation.Result result = pgbk.run(pgbk.directory(), Map.of(), "--verbose", "config");
+
+        assertThat(result.status()).as(result.err()).isZero();
+        assertThat(result.errLines()).isNotEmpty().allMatch(line -> line.matches(
+                "\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (DEBUG|INFO ) \\[main] [a-z.]+\\.[A-Z]\\w*: .*"), "a debug line");
+        assertThat(result.err()).doesNotContain("SLF4J");
+    }
+
     @Test
     void secretsOnTheCommandLineAreRefusedAndNeverEchoed() {
         PgbkInstallation.Result result = pgbk.run(pgbk.directory(), Map.of(), "config", "--s3-secret-key=sekrit-value");

@@ -4,29 +4,28 @@
  * line is short ("pgbk: ...", the level shown only when it is not INFO) and carries no stack
  * trace; at debug level lines get a time, thread and logger, and exceptions their trace.
  *
- * Configured in code, as logback's first configurator (found through ServiceLoader), because
- * parsing an XML file would cost every WAL segment start-up time. Main then sets the level
- * chosen by --verbose, --quiet or log-level. Libraries speak only from WARN on, unless pgbk is
- * asked for debug, when they do from INFO.
+ * Configured in code, because parsing an XML file would cost every WAL segment start-up time:
+ * by LoggingProvider, the SLF4J provider that Main.main names, and as logback's first
+ * configurator (found through ServiceLoader) where pgbk runs inside another JVM's logging, as in
+ * tests. Main then sets the level chosen by --verbose, --quiet or log-level. Libraries speak only
+ * from WARN on, unless pgbk is asked for debug, when they do from INFO.
  */
 package io.pgbk.cli.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class ConsoleLogging extends ContextAwareBase implements Configurator {
 
     private static final String PGBK_LOGGER = "io.pgbk";
-    private static final String SHORT = "pgbk: %replace(%level: ){'^INFO: $', ''}%msg%n%nopex";
-    private static final String DETAILED = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36}: %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -39,9 +38,12 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
         boolean detailed = pgbkLevel.toInt() <= Level.DEBUG_INT;
         context.reset();
 
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        ConsoleLayout layout = new ConsoleLayout(detailed);
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(detailed ? DETAILED : SHORT);
+        encoder.setLayout(layout);
         encoder.start();
 
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();

@@ -8,7 +8,9 @@
  *   -> `jobs` workers copy files, largest first, into compressed tar parts, uploaded as they are written
  *   -> global/pg_control, last, in a part of its own -> pg_backup_stop
  *   -> a second WAL switch, if the first did not end the stop LSN's segment
- *   -> wait until the WAL up to the stop LSN is archived -> backup.json (put-if-absent): the backup now exists.
+ *   -> wait until the WAL up to the stop LSN is archived (its last segment stored from the standby's
+ *      pg_wal when archiving lags behind by just that one: StopSegmentCopy)
+ *   -> backup.json (put-if-absent): the backup now exists.
  *
  * A small incremental backup is mostly fixed costs, latency rather than work, so they overlap where
  * they can. The parent's manifest (a list of every file of the cluster) is parsed while the node is
@@ -54,6 +56,7 @@ import io.pgbk.core.repo.Repository;
 import io.pgbk.core.seal.SealingInputStream;
 import io.pgbk.core.wal.Lsn;
 import io.pgbk.core.wal.TimelineId;
+import io.pgbk.core.wal.WalSegmentName;
 import io.pgbk.core.wal.WalSegmentSize;
 import io.pgbk.core.walsummary.ChangedBlocks;
 import io.pgbk.core.walsummary.WalSummaryScan;
@@ -244,7 +247,7 @@ public final class BackupEngine {
             TimelineId startTimeline = BackupLabel.parse(stop.labelFile()).startTimeline();
             progress.phase("waiting for WAL");
             awaitWal(state, cluster.walSegmentSize(), startTimeline, startLsn, stop.timeline(), stop.lsn(),
-                    earlySwitch);
+                    earlySwitch, Optional.of(session));
             return new BackupManifest(BackupManifest.FORMAT_VERSION, id, parent == null ? BackupType.FULL
                     : BackupType.INCR, parent == null ? null : parent.id(), label, startLsn, stop.lsn(),
                     startTimeline, stop.timeline(), startTime, clock.instant(),
@@ -387,7 +390,7 @@ public final class BackupEngine {
         BaseBackupWalRange wal = copied.walRange();
         progress.phase("waiting for WAL");
         awaitWal(state, cluster.walSegmentSize(), copied.label().startTimeline(), copied.label().startLsn(),
-                wal.stopTimeline(), wal.stop(), earlySwitch);
+                wal.stopTimeline(), wal.stop(), earlySwitch, Optional.empty());
         return new BackupManifest(BackupManifest.FORMAT_VERSION, id, BackupType.FULL, null, label,
                 copied.label().startLsn(), wal.stop(), copied.label().startTimeline(), wal.stopTimeline(),
                 copied.startTime(), clock.instant(),
@@ -447,13 +450,19 @@ public final class BackupEngine {
     /**
      * Waits until the WAL from startLsn to stopLsn is in the repository, after a WAL switch on the
      * primary unless one already ended the stop LSN's segment: pg_backup_stop on a primary, or
-     * earlySwitch (the primary's pg_switch_wal result, asked for once the backup had started).
+     * earlySwitch (the primary's pg_switch_wal result, asked for once the backup had started). In
+     * local mode the standby's copy of a segment the early switch ended may be stored instead
+     * (StopSegmentCopy).
+     *
+     * @param localSession the session with the node whose data directory this backup read, in local mode
      */
     private void awaitWal(ServerState state, WalSegmentSize segmentSize, TimelineId startTimeline, Lsn startLsn,
-            TimelineId stopTimeline, Lsn stopLsn, Optional<Future<Lsn>> earlySwitch) {
-        WalArrival arrival = new WalArrival(new WalArchive(repository, options.compression()),
-                segmentSize, clock);
-        if (arrival.missing(startTimeline, startLsn, stopTimeline, stopLsn).isEmpty()) {
+            TimelineId stopTimeline, Lsn stopLsn, Optional<Future<Lsn>> earlySwitch,
+            Optional<BackupSession> localSession) {
+        WalArchive archive = new WalArchive(repository, options.compression());
+        WalArrival arrival = new WalArrival(archive, segmentSize, clock);
+        List<WalSegmentName> missing = arrival.missing(startTimeline, startLsn, stopTimeline, stopLsn);
+        if (missing.isEmpty()) {
             return;
         }
         String hint;
@@ -462,6 +471,10 @@ public final class BackupEngine {
         } else if (primary.isPresent()) {
             if (!switchedPast(earlySwitch, segmentSize, startTimeline, stopTimeline, stopLsn)) {
                 endSegmentOf(primary.get(), stopLsn, segmentSize);
+            } else if (localSession.isPresent() && missing.equals(List.of(WalSegmentName.from(stopTimeline, stopLsn,
+                    segmentSize)))) {
+                new StopSegmentCopy(archive, segmentSize, clock).store(localSession.get(),
+                        options.pgdata().resolve("pg_wal"), missing.get(0));
             }
             hint = "check archive_command (or pgbk receive-wal) on the primary " + primary.get().describe();
         } else {

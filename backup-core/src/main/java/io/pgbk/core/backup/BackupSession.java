@@ -139,6 +139,16 @@ final class BackupSession implements AutoCloseable {
         });
     }
 
+    /** On a standby that streams, how far it has received WAL and flushed it to disk; empty otherwise. */
+    Optional<Lsn> receivedLsn() {
+        return run("read how far the standby has received WAL", statement -> {
+            try (ResultSet row = statement.executeQuery("SELECT pg_last_wal_receive_lsn()::text")) {
+                row.next();
+                return Optional.ofNullable(row.getString(1)).map(Lsn::parse);
+            }
+        });
+    }
+
     /**
      * A non-transactional WAL message (prefix "pgbk"): one WAL record that changes no data, needs no
      * privilege and, unlike a commit, never waits for a synchronous standby.

@@ -1,8 +1,8 @@
 /*
  * The last step of a backup: the WAL from its start to its stop LSN must be in the repository,
- * or the backup restores to nothing consistent. pgbk does not copy that WAL itself: archiving
- * (wal-push) or the receiver stores it, and this waits until every segment from the start LSN's
- * to the stop LSN's is there, polling the repository with one stat per missing segment. A
+ * or the backup restores to nothing consistent. Archiving (wal-push) or the receiver stores it
+ * (and, in one case, the backup itself: StopSegmentCopy), and this waits until every segment from
+ * the start LSN's to the stop LSN's is there, polling the repository with one stat per missing segment. A
  * standby's backup can stop exactly at the start of a segment (its minimum recovery point was
  * the end of a WAL switch); that segment is needed too, because a recovery to 'immediate' ends
  * only on reading the record after the stop LSN.

@@ -1,5 +1,6 @@
 package io.pgbk.core.backup;
 
+import io.pgbk.core.archive.PushResult;
 import io.pgbk.core.archive.WalArchive;
 import io.pgbk.testkit.os.ServiceUser;
 import io.pgbk.testkit.os.TempDirectory;
@@ -9,9 +10,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +26,8 @@ final class SpoolArchiver implements AutoCloseable {
 
     private final TempDirectory spool = ServiceUser.forServers().createDirectory("walspool");
     private final WalArchive archive;
+    private final AtomicBoolean held = new AtomicBoolean();
+    private final Map<String, PushResult.Outcome> pushed = new ConcurrentHashMap<>();
     private final ScheduledExecutorService pusher = Executors.newSingleThreadScheduledExecutor(
             runnable -> new Thread(runnable, "test-spool-archiver"));
 
@@ -45,11 +51,33 @@ final class SpoolArchiver implements AutoCloseable {
         return "cp %p " + dir + "/.%f && mv " + dir + "/.%f " + dir + "/%f";
     }
 
+    /** Stops pushing, as an archive_command that lags behind: files wait in the spool until release(). */
+    void hold() {
+        held.set(true);
+    }
+
+    void release() {
+        held.set(false);
+    }
+
+    /** The name of every file pushed so far, and how: a push that failed ends this archiver's work. */
+    Map<String, PushResult.Outcome> pushed() {
+        return Map.copyOf(pushed);
+    }
+
+    /** Whether the spool holds name, not yet pushed. */
+    boolean holds(String name) {
+        return Files.exists(spool.path().resolve(name));
+    }
+
     private void pushAll() {
+        if (held.get()) {
+            return;
+        }
         try (Stream<Path> files = Files.list(spool.path())) {
             List<Path> ready = files.filter(file -> !file.getFileName().toString().startsWith(".")).sorted().toList();
             for (Path file : ready) {
-                archive.push(file);
+                pushed.put(file.getFileName().toString(), archive.push(file).outcome());
                 Files.delete(file);
             }
         } catch (IOException e) {

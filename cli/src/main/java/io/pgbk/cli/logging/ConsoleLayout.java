@@ -1,7 +1,7 @@
 /*
  * The two line formats of pgbk's log (ConsoleLogging), written by hand: logback's PatternLayout
- * parses its pattern and registers some sixty converters when it starts, about 30 ms of every
- * command's start, which PostgreSQL pays once per WAL segment.
+ * parses its pattern and registers some sixty converters when it starts: 30 ms against 6 ms for
+ * this, in a JVM without a class-data archive, and PostgreSQL starts one per WAL segment.
  *
  *  - short: "pgbk: <message>", the level before the message when it is not INFO, no stack trace;
  *  - detailed: "HH:mm:ss.SSS LEVEL [thread] logger: message", the logger's package abbreviated as

@@ -2,8 +2,10 @@
  * pgbk's SLF4J provider: logback's LoggerContext, configured by ConsoleLogging directly. Main.main
  * names it in the system property slf4j.provider, so that SLF4J neither scans the class path for
  * providers nor runs logback's own initialisation (configurators found through ServiceLoader and
- * ranked by their annotations, a check of logback's versions, a status printer): together with
- * PatternLayout, about 50 ms of every command's start (docs/benchmarks.md).
+ * ranked by their annotations, a check of logback's versions, a status printer). Together with
+ * PatternLayout (ConsoleLayout) that was 70 ms of a JVM's start without a class-data archive
+ * against 20 ms now, and 15 to 20 ms of a command's start with the launcher's archive
+ * (docs/benchmarks.md).
  */
 package io.pgbk.cli.logging;
 

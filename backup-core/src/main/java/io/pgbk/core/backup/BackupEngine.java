@@ -451,8 +451,8 @@ public final class BackupEngine {
      * Waits until the WAL from startLsn to stopLsn is in the repository, after a WAL switch on the
      * primary unless one already ended the stop LSN's segment: pg_backup_stop on a primary, or
      * earlySwitch (the primary's pg_switch_wal result, asked for once the backup had started). In
-     * local mode the standby's copy of a segment the early switch ended may be stored instead
-     * (StopSegmentCopy).
+     * local mode the standby's copy of the stop LSN's segment, which a switch has ended by then, may
+     * be stored instead (StopSegmentCopy).
      *
      * @param localSession the session with the node whose data directory this backup read, in local mode
      */
@@ -471,7 +471,8 @@ public final class BackupEngine {
         } else if (primary.isPresent()) {
             if (!switchedPast(earlySwitch, segmentSize, startTimeline, stopTimeline, stopLsn)) {
                 endSegmentOf(primary.get(), stopLsn, segmentSize);
-            } else if (localSession.isPresent() && missing.equals(List.of(WalSegmentName.from(stopTimeline, stopLsn,
+            }
+            if (localSession.isPresent() && missing.equals(List.of(WalSegmentName.from(stopTimeline, stopLsn,
                     segmentSize)))) {
                 new StopSegmentCopy(archive, segmentSize, clock).store(localSession.get(),
                         options.pgdata().resolve("pg_wal"), missing.get(0));

@@ -308,6 +308,39 @@ class LauncherIT {
                 .contains("picocli.CommandLine$Model$CommandSpec source: shared objects file");
     }
 
+    /**
+     * A dump that fails (a JVM without CDS) is not tried again for the same jar and JVM: the next
+     * run neither lists its classes nor dumps, and runs without an archive.
+     */
+    @Test
+    void aFailedDumpIsNotTriedAgain() throws IOException {
+        Path calls = pgbk.directory().resolve("calls");
+        Path home = Files.createDirectories(pgbk.directory().resolve("no-cds/bin")).getParent();
+        Path java = Files.writeString(home.resolve("bin/java"), """
+                #!/bin/bash
+                echo "$*" >> "$CALLS"
+                for arg in "$@"; do
+                    case $arg in
+                        -XX:DumpLoadedClassList=*) echo "java/lang/Object" > "${arg#*=}" ;;
+                        -Xshare:dump) exit 1 ;;
+                    esac
+                done
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> environment = Map.of("JAVA_HOME", home.toString(), "CALLS", calls.toString());
+
+        assertThat(pgbk.run(pgbk.directory(), environment, "config").status()).isZero();
+        assertThat(Files.readAllLines(calls)).hasSize(2).satisfiesExactly(
+                run -> assertThat(run).contains("-XX:DumpLoadedClassList="),
+                dump -> assertThat(dump).contains("-Xshare:dump"));
+        Files.delete(calls);
+
+        assertThat(pgbk.run(pgbk.directory(), environment, "config").status()).isZero();
+        assertThat(Files.readAllLines(calls)).singleElement().asString().doesNotContain("DumpLoadedClassList")
+                .doesNotContain("SharedArchiveFile").contains("-jar");
+        assertThat(archives(pgbk.directory().resolve("lib"))).containsExactly("pgbk-config.no-cds.jsa.failed");
+    }
+
     /** The names of the archives and temporary files the launcher left in lib. */
     private static List<String> archives(Path lib) throws IOException {
         try (var files = Files.list(lib)) {

@@ -201,16 +201,10 @@ class LauncherIT {
                 if (recorded) {
                     future(archive);
                 }
-                // with the signals' default actions, as a service manager starts it: started in the
-                // background or by nohup, the build's JVM passes INT or HUP on ignored, and bash keeps
-                // a signal ignored at its start so (env execs the launcher: same pid)
-                ProcessBuilder builder = new ProcessBuilder("env", "--default-signal=HUP,INT,TERM",
-                        pgbk.launcher().toString(), "--config", config.toString(), "restore", "--pgdata",
-                        pgbk.directory().resolve("target").toString())
-                        .redirectErrorStream(true).redirectOutput(pgbk.directory().resolve("launcher.log").toFile());
-                builder.environment().putAll(Map.of("JAVA_HOME", javaHome.toString(), "STARTED", started.toString(),
-                        "SIGNALLED", signalled.toString(), "ARGUMENTS", arguments.toString()));
-                Process launcher = builder.start();
+                Process launcher = startWithDefaultSignals(Map.of("JAVA_HOME", javaHome.toString(),
+                        "STARTED", started.toString(), "SIGNALLED", signalled.toString(),
+                        "ARGUMENTS", arguments.toString()), "--config", config.toString(), "restore", "--pgdata",
+                        pgbk.directory().resolve("target").toString());
                 try {
                     new Poll(Duration.ofSeconds(30)).until("the stand-in for java to start", () -> pidIn(started) > 0,
                             () -> "");
@@ -220,12 +214,7 @@ class LauncherIT {
                     assertThat(ProcessHandle.of(jvm).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
                             .as("the JVM is the launcher's child").contains(launcher.pid());
 
-                    PgbkInstallation.Result kill = PgbkInstallation.run(
-                            List.of("kill", "-" + signal, Long.toString(launcher.pid())), pgbk.directory(), Map.of());
-                    assertThat(kill.status()).as(kill.err()).isZero();
-
-                    assertThat(launcher.waitFor(30, TimeUnit.SECONDS))
-                            .as("the launcher ends after " + signal + ", archive " + recorded).isTrue();
+                    signalAndAwait(launcher, signal);
                     String expected = signal.equals("HUP") ? "HUP" : "TERM";
                     assertThat(Files.readString(signalled).strip()).as(signal + ", archive " + recorded)
                             .isEqualTo(expected);
@@ -233,11 +222,7 @@ class LauncherIT {
                     assertThat(ProcessHandle.of(jvm).map(ProcessHandle::isAlive)).as("the JVM has ended")
                             .isNotEqualTo(Optional.of(true));
                 } finally {
-                    launcher.destroyForcibly();
-                    long stand = pidIn(started);
-                    if (stand > 0) {
-                        ProcessHandle.of(stand).ifPresent(ProcessHandle::destroyForcibly);
-                    }
+                    stop(launcher, started);
                 }
             }
         }
@@ -339,6 +324,87 @@ class LauncherIT {
         assertThat(Files.readAllLines(calls)).singleElement().asString().doesNotContain("DumpLoadedClassList")
                 .doesNotContain("SharedArchiveFile").contains("-jar");
         assertThat(archives(pgbk.directory().resolve("lib"))).containsExactly("pgbk-config.no-cds.jsa.failed");
+    }
+
+    /**
+     * A signal during the dump, after the command has done its work, stops the dump and removes
+     * what it had written (the class list, a part-written archive); the launcher ends with the
+     * command's status, and leaves no failure marker: the next run dumps again.
+     */
+    @Test
+    void aSignalDuringTheDumpLeavesNothingBehind() throws Exception {
+        Path started = pgbk.directory().resolve("dump-started");
+        Path home = Files.createDirectories(pgbk.directory().resolve("slow-dump/bin")).getParent();
+        Path java = Files.writeString(home.resolve("bin/java"), """
+                #!/bin/bash
+                for arg in "$@"; do
+                    case $arg in
+                        -XX:DumpLoadedClassList=*) echo "java/lang/Object" > "${arg#*=}" ;;
+                        -XX:SharedArchiveFile=*) archive=${arg#*=} ;;
+                        -Xshare:dump) dumping=true ;;
+                    esac
+                done
+                if [[ -n $dumping ]]; then
+                    echo "part of an archive" > "$archive"
+                    echo "$$" > "$STARTED"
+                    while :; do sleep 1 & wait $!; done
+                fi
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path lib = pgbk.directory().resolve("lib");
+
+        for (String signal : List.of("TERM", "INT", "HUP")) {
+            Files.deleteIfExists(started);
+            Process launcher = startWithDefaultSignals(
+                    Map.of("JAVA_HOME", home.toString(), "STARTED", started.toString()), "config");
+            try {
+                new Poll(Duration.ofSeconds(30)).until("the dump to start", () -> pidIn(started) > 0, () -> "");
+                long dump = pidIn(started);
+                assertThat(archives(lib)).as("while dumping").anyMatch(name -> name.matches(".*\\.jsa\\.\\d+"))
+                        .anyMatch(name -> name.endsWith(".classes"));
+
+                signalAndAwait(launcher, signal);
+                assertThat(launcher.exitValue()).as("the command's status, after " + signal).isZero();
+                assertThat(ProcessHandle.of(dump).map(ProcessHandle::isAlive)).as("the dump has ended")
+                        .isNotEqualTo(Optional.of(true));
+                assertThat(archives(lib)).as("after " + signal).isEmpty();
+            } finally {
+                stop(launcher, started);
+            }
+        }
+    }
+
+    /**
+     * The launcher with the signals' default actions, as a service manager starts it: started in
+     * the background or by nohup, the build's JVM passes INT or HUP on ignored, and bash keeps a
+     * signal ignored at its start so (env execs the launcher: same pid).
+     */
+    private Process startWithDefaultSignals(Map<String, String> environment, String... arguments) throws IOException {
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM",
+                pgbk.launcher().toString()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(pgbk.directory().toFile())
+                .redirectErrorStream(true).redirectOutput(pgbk.directory().resolve("launcher.log").toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
+    /** Sends signal to the launcher alone and waits for it to end. */
+    private void signalAndAwait(Process launcher, String signal) throws InterruptedException {
+        PgbkInstallation.Result kill = PgbkInstallation.run(
+                List.of("kill", "-" + signal, Long.toString(launcher.pid())), pgbk.directory(), Map.of());
+        assertThat(kill.status()).as(kill.err()).isZero();
+        assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).as("the launcher ends after " + signal).isTrue();
+    }
+
+    /** Ends the launcher and the stand-in for java whose pid is in started, whatever the test left running. */
+    private static void stop(Process launcher, Path started) {
+        launcher.destroyForcibly();
+        long standIn = pidIn(started);
+        if (standIn > 0) {
+            ProcessHandle.of(standIn).ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     /** The names of the archives and temporary files the launcher left in lib. */
